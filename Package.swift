@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let x509 = Target.Dependency.product(name: "X509", package: "swift-certificates")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+
+let package = Package(
+    name: "steward",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "steward-server", targets: ["steward-server"]),
+        .executable(name: "stewardctl", targets: ["stewardctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        .target(name: "StewardModel"),
+        .target(name: "StewardConfiguration", dependencies: ["StewardModel"]),
+        .target(name: "StewardAppData", dependencies: ["StewardModel"]),
+        // System OpenSSL, only to pick a PKCS#12 entry by alias (see include/steward_keystore.h).
+        .target(name: "CStewardKeystore", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        .target(name: "StewardKeystore", dependencies: [
+            "CStewardKeystore", crypto, x509, nioSSL,
+            .product(name: "SwiftASN1", package: "swift-asn1"),
+        ]),
+        .target(name: "StewardDatabase", dependencies: ["StewardModel", "StewardConfiguration", postgres, logging, crypto]),
+        .target(name: "StewardAgentProtocol", dependencies: ["StewardModel"]),
+        .target(name: "StewardServer", dependencies: [
+            "StewardModel", "StewardConfiguration", "StewardAppData", "StewardKeystore", "StewardDatabase",
+            "StewardAgentProtocol", hummingbird, logging, postgres, lifecycle, nioSSL,
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .target(name: "StewardClient", dependencies: ["StewardModel", httpClient, nioSSL, logging]),
+        .executableTarget(name: "steward-server", dependencies: ["StewardServer", argumentParser]),
+        .executableTarget(name: "stewardctl", dependencies: [
+            "StewardClient", "StewardAppData", "StewardKeystore", "StewardConfiguration", argumentParser,
+        ]),
+        .target(name: "StewardTesting", dependencies: [
+            "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL,
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        ]),
+        .testTarget(name: "StewardConfigurationTests", dependencies: ["StewardConfiguration"]),
+        .testTarget(name: "StewardAppDataTests", dependencies: ["StewardAppData", "StewardTesting"]),
+        .testTarget(name: "StewardKeystoreTests", dependencies: ["StewardKeystore", "StewardTesting"]),
+        .testTarget(name: "StewardDatabaseTests", dependencies: ["StewardDatabase", "StewardTesting"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore",
+            "steward-server", "stewardctl",
+        ]),
+    ]
+)

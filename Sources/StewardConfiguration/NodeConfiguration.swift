@@ -1,0 +1,122 @@
+import Foundation
+
+/// Everything one node reads from its `installed.properties`, typed and defaulted.
+/// Every key is documented, with its default, in `installed.properties.sample`.
+public struct NodeConfiguration: Sendable {
+    public var configFile: String
+    public var nodeName: String
+    public var appDataDirectory: String
+    public var bindAddress: String = "0.0.0.0"
+    public var httpPort: Int = 8080
+    public var httpsPort: Int = 8443
+    public var webSocketPort: Int = 7919
+    public var externalURL: URL?
+    public var keystorePath: String
+    public var keystorePassword: Secret?
+    /// nil: use the keystore's only key entry.
+    public var keyAlias: String?
+    public var masterKeyFile: String?
+    public var trustedProxies: [NetworkRange] = []
+    public var shutdownTimeout: Duration = .seconds(30)
+    public var cluster = ClusterConfiguration()
+    public var database = DatabaseConfiguration()
+    /// Unknown and duplicate keys: reported at start, never fatal.
+    public var warnings: [ConfigurationWarning] = []
+    /// The line each key was set on, so that later checks (keystore, ports) can name it.
+    public var keyLines: [String: Int] = [:]
+
+    public static let defaultConfigFile = "installed.properties"
+
+    /// Reads and validates `path`; throws the first problem as one clear line.
+    public static func load(path: String) throws(ConfigurationError) -> NodeConfiguration {
+        try NodeConfiguration(file: PropertiesFile.load(path: path))
+    }
+
+    public init(file: PropertiesFile) throws(ConfigurationError) {
+        let reader = PropertyReader(file)
+        configFile = file.path
+        nodeName = try Self.nodeName(reader)
+        appDataDirectory = reader.resolve(try reader.required(
+            "server.appdata.dir", meaning: "the shared appdata directory every node of the cluster mounts"))
+        if let address = reader.string("server.bind.address") {
+            guard NetworkRange.parseAddress(address) != nil || Self.isHostName(address) else {
+                throw reader.error("server.bind.address", "'\(address)' is not an IP address or host name")
+            }
+            bindAddress = address
+        }
+        httpPort = try reader.port("server.http.port", default: httpPort)
+        httpsPort = try reader.port("server.https.port", default: httpsPort)
+        webSocketPort = try reader.port("server.websocket.port", default: webSocketPort)
+        try Self.checkDistinctPorts(reader, http: httpPort, https: httpsPort, webSocket: webSocketPort)
+        if let text = reader.string("server.external.url") {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw reader.error("server.external.url", "'\(text)' is not an http:// or https:// URL")
+            }
+            externalURL = url
+        }
+        keystorePath = reader.path("server.keystore") ?? appDataDirectory + "/conf/server.keystore"
+        keystorePassword = try reader.secret("server.keystore.password", fileKey: "server.keystore.password.file")
+        keyAlias = reader.string("server.key.alias")
+        masterKeyFile = reader.path("server.master.key.file")
+        if let masterKeyFile, !FileManager.default.isReadableFile(atPath: masterKeyFile) {
+            throw reader.error("server.master.key.file", "the file \(masterKeyFile) does not exist or is not readable")
+        }
+        trustedProxies = try Self.trustedProxies(reader)
+        shutdownTimeout = try reader.duration("server.shutdown.timeout", default: shutdownTimeout)
+        cluster = try ClusterConfiguration(reader: reader)
+        database = try DatabaseConfiguration(reader: reader)
+        warnings = file.duplicateWarnings + reader.unknownKeyWarnings()
+        for entry in file.entries { keyLines[entry.key] = entry.firstLine }
+    }
+
+    /// A problem found after loading (a port in use, a bad keystore), placed at the key's line.
+    public func error(_ key: String, _ message: String) -> ConfigurationError {
+        ConfigurationError(file: configFile, line: keyLines[key], key: key, message: message)
+    }
+
+    /// Node names become folder names under `appdata/logs/`, so they are kept to a safe alphabet.
+    static func nodeName(_ reader: PropertyReader) throws(ConfigurationError) -> String {
+        let name = reader.string("server.node.name") ?? ProcessInfo.processInfo.hostName
+        guard isValidNodeName(name) else {
+            throw reader.error(
+                "server.node.name",
+                "'\(name)' is not a valid node name: use 1-63 letters, digits, '.', '-' or '_', starting with a letter or digit")
+        }
+        return name
+    }
+
+    public static func isValidNodeName(_ name: String) -> Bool {
+        guard (1...63).contains(name.count), let first = name.unicodeScalars.first,
+              CharacterSet.alphanumerics.contains(first), first.isASCII
+        else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+    }
+
+    static func isHostName(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 253 && text.unicodeScalars.allSatisfy {
+            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == ".")
+        }
+    }
+
+    static func checkDistinctPorts(_ reader: PropertyReader, http: Int, https: Int, webSocket: Int) throws(ConfigurationError) {
+        if https == http {
+            throw reader.error("server.https.port", "\(https) is also server.http.port; each listener needs its own port")
+        }
+        if webSocket == http || webSocket == https {
+            let other = webSocket == http ? "server.http.port" : "server.https.port"
+            throw reader.error("server.websocket.port", "\(webSocket) is also \(other); each listener needs its own port")
+        }
+    }
+
+    static func trustedProxies(_ reader: PropertyReader) throws(ConfigurationError) -> [NetworkRange] {
+        guard let text = reader.string("server.trusted.proxies") else { return [] }
+        var ranges: [NetworkRange] = []
+        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            guard let range = NetworkRange(item) else {
+                throw reader.error("server.trusted.proxies", "'\(item)' is not an address or CIDR block such as 10.0.0.0/8")
+            }
+            ranges.append(range)
+        }
+        return ranges
+    }
+}

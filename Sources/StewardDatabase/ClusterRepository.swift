@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StewardModel
+
+/// The single `cluster` row: which cluster this database holds, at which schema and software version.
+public struct ClusterRecord: Sendable, Equatable {
+    public let clusterID: ClusterID
+    public let schemaVersion: Int
+    public let softwareVersion: SoftwareVersion
+    public let createdAt: Date
+}
+
+public struct ClusterRepository: Sendable {
+    public let logger: Logger
+    public init(logger: Logger) { self.logger = logger }
+
+    public func fetch(on runner: some QueryRunner) async throws -> ClusterRecord? {
+        let rows = try await runner.run(
+            "SELECT cluster_id, schema_version, software_version, created_at FROM cluster", logger: logger
+        ).collect()
+        guard let row = rows.first else { return nil }
+        let (id, schema, software, created) = try row.decode((UUID, Int, String, Date).self)
+        guard let version = SoftwareVersion(software) else {
+            throw DatabaseError(.query, "the cluster row holds an unreadable software version '\(software)'")
+        }
+        return ClusterRecord(clusterID: ClusterID(id), schemaVersion: schema, softwareVersion: version, createdAt: created)
+    }
+
+    public func create(id: ClusterID, schemaVersion: Int, softwareVersion: SoftwareVersion, on runner: some QueryRunner) async throws -> ClusterRecord {
+        let rows = try await runner.run("""
+            INSERT INTO cluster (cluster_id, schema_version, software_version)
+            VALUES (\(id.uuid), \(schemaVersion), \(softwareVersion.description))
+            RETURNING created_at
+            """, logger: logger).collect()
+        let created = try rows.first?.decode(Date.self) ?? Date()
+        return ClusterRecord(clusterID: id, schemaVersion: schemaVersion, softwareVersion: softwareVersion, createdAt: created)
+    }
+
+    /// Records an upgrade: a node on a newer version has migrated the schema.
+    public func recordUpgrade(schemaVersion: Int, softwareVersion: SoftwareVersion, on runner: some QueryRunner) async throws {
+        try await runner.run("""
+            UPDATE cluster SET schema_version = \(schemaVersion), software_version = \(softwareVersion.description), updated_at = now()
+            """, logger: logger)
+    }
+}

@@ -1,0 +1,28 @@
+import Crypto
+import Foundation
+
+/// One numbered, append-only schema change. Once released, a migration's SQL never changes:
+/// its checksum is recorded when applied, and a node whose copy differs refuses to start.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+
+    public var checksum: String {
+        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+public enum Migrations {
+    /// Every migration this build knows, in order. Append; never edit or reorder.
+    public static let all: [Migration] = [initialSchema]
+
+    /// The schema version this build expects: the last migration's number.
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+}

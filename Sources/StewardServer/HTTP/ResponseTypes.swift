@@ -1,0 +1,8 @@
+import Hummingbird
+import StewardModel
+
+// The API's value types live in StewardModel so that the client decodes exactly what the server
+// encodes; here they learn to be Hummingbird responses.
+extension ClusterInfo: ResponseEncodable {}
+extension HealthReport: ResponseEncodable {}
+extension ErrorBody: ResponseEncodable {}

@@ -1,0 +1,40 @@
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+
+/// Which of the node's three listeners a request arrived on. "Secure" is decided from the
+/// listener, never from the request (Hummingbird may report https requests as http).
+public enum Listener: String, Sendable {
+    case http, https, webSocket
+
+    public var isSecure: Bool { self != .http }
+}
+
+/// The request context of every Steward route, on every listener.
+public struct StewardRequestContext: RequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<Self>
+    public let remoteAddress: SocketAddress?
+    public var listener: Listener = .http
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// Bodies are small JSON documents; anything bigger is refused before it is read.
+    public var maxUploadSize: Int { 1024 * 1024 }
+}
+
+/// Tags each request with the listener it came in on.
+struct ListenerMiddleware: RouterMiddleware {
+    typealias Context = StewardRequestContext
+    let listener: Listener
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.listener = listener
+        return try await next(request, context)
+    }
+}

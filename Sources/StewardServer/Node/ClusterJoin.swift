@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StewardAppData
+import StewardConfiguration
+import StewardDatabase
+import StewardModel
+
+/// The start-up conversation with the shared database, all in one transaction under the schema
+/// lock: migrate, create or check the cluster row, match it with appdata's `cluster.id`, and
+/// register this node. Nodes starting together queue on the lock, so exactly one of them creates
+/// the cluster and writes `cluster.id`; the others find both already there.
+struct ClusterJoin {
+    let configuration: NodeConfiguration
+    let appData: AppDataVerifier
+    /// Write `cluster.id` into an appdata folder that has none (an operator's explicit choice).
+    let claimAppData: Bool
+    let host: String
+    let logger: Logger
+
+    struct Result {
+        let cluster: ClusterRecord
+        let node: NodeRecord
+        let createdCluster: Bool
+        let appliedMigrations: [Int]
+    }
+
+    func run(on connection: PostgresConnection) async throws -> Result {
+        try await connection.withTransaction(logger: logger) { connection in
+            try await SchemaMigrator.lock(connection, logger: logger)
+            let migration = try await SchemaMigrator(logger: logger).migrate(connection)
+            let clusters = ClusterRepository(logger: logger)
+            var createdCluster = false
+            let cluster: ClusterRecord
+            if let existing = try await clusters.fetch(on: connection) {
+                if let refusal = SchemaCompatibility.check(existing) { throw refusal }
+                try checkAppData(belongsTo: existing.clusterID)
+                if existing.softwareVersion < StewardVersion.current || existing.schemaVersion < migration.schemaVersion {
+                    try await clusters.recordUpgrade(schemaVersion: migration.schemaVersion, softwareVersion: StewardVersion.current, on: connection)
+                    logger.notice("cluster upgraded", metadata: ["from": "\(existing.softwareVersion)", "to": "\(StewardVersion.current)"])
+                }
+                cluster = try await clusters.fetch(on: connection) ?? existing
+            } else {
+                if let foreign = try appData.readClusterID() {
+                    throw AppDataError(.orphaned, path: appData.layout.clusterIDFile, detail:
+                        "appdata \(appData.layout.root) belongs to cluster \(foreign), but the database \(configuration.database.displayURL) holds no cluster; point database.url at that cluster's database, or server.appdata.dir at a new appdata folder")
+                }
+                cluster = try await clusters.create(
+                    id: ClusterID(), schemaVersion: migration.schemaVersion, softwareVersion: StewardVersion.current, on: connection)
+                // Written inside the transaction: if the file cannot be written, the cluster row is rolled back.
+                try appData.writeClusterID(cluster.clusterID)
+                createdCluster = true
+            }
+            let registration = NodeRegistration(
+                name: configuration.nodeName, host: host, httpPort: configuration.httpPort,
+                httpsPort: configuration.httpsPort, webSocketPort: configuration.webSocketPort,
+                softwareVersion: StewardVersion.current, pid: getpid())
+            let node = try await NodeRepository(logger: logger).register(
+                registration, activeWithin: configuration.cluster.nodeOfflineAfter, on: connection)
+            return Result(cluster: cluster, node: node, createdCluster: createdCluster, appliedMigrations: migration.applied)
+        }
+    }
+
+    func checkAppData(belongsTo clusterID: ClusterID) throws {
+        switch try appData.readClusterID() {
+        case clusterID?:
+            return
+        case let other?:
+            throw AppDataError(.foreignCluster, path: appData.layout.clusterIDFile, detail:
+                "appdata \(appData.layout.root) belongs to cluster \(other), but the database \(configuration.database.displayURL) holds cluster \(clusterID); point server.appdata.dir at cluster \(clusterID)'s shared appdata (the file was left unchanged)")
+        case nil where claimAppData:
+            try appData.writeClusterID(clusterID)
+            logger.notice("appdata claimed for this cluster", metadata: ["appdata": "\(appData.layout.root)", "cluster": "\(clusterID)"])
+        case nil:
+            throw AppDataError(.unclaimed, path: appData.layout.clusterIDFile, detail:
+                "appdata \(appData.layout.root) has no cluster.id, but the database holds cluster \(clusterID): every node must use the cluster's shared appdata. If this folder is that appdata (newly migrated), start once with --claim-appdata")
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import StewardAppData
+import StewardConfiguration
+import StewardDatabase
+import StewardModel
+
+/// The composition root: checks everything, joins the cluster, then runs every long-lived part
+/// of a node in one `ServiceGroup` that SIGTERM and SIGINT shut down gracefully, in reverse order.
+public struct StewardNode {
+    public struct Options: Sendable {
+        public var claimAppData = false
+        public init() {}
+    }
+
+    let configuration: NodeConfiguration
+    let options: Options
+    let sink: LogSink
+
+    public init(configuration: NodeConfiguration, options: Options, sink: LogSink) {
+        self.configuration = configuration
+        self.options = options
+        self.sink = sink
+    }
+
+    /// Runs the node until it is asked to stop. Throws a start-up refusal (one clear line).
+    public func run() async throws {
+        let logger = Logger(label: "steward.server")
+        for secret in [configuration.database.password, configuration.keystorePassword].compactMap({ $0 }) {
+            sink.redact(secret.value)
+        }
+        for warning in configuration.warnings { logger.warning("\(warning)") }
+        let startup = NodeStartup(configuration: configuration)
+        try startup.checkPorts()
+        let tls = try startup.loadTLS()
+        let report = try startup.verifyAppData()
+        let lock = try NodeLock.acquire(folder: startup.layout.nodeLogDirectory(configuration.nodeName), owner: configuration.nodeName)
+        sink.apply(try startup.loadLogSettings())
+        try sink.openFile(startup.layout.nodeLogDirectory(configuration.nodeName) + "/server.log")
+        logger.info("starting", metadata: [
+            "node": "\(configuration.nodeName)", "version": "\(StewardVersion.current)",
+            "appdata": "\(configuration.appDataDirectory)", "config": "\(configuration.configFile)",
+            "tls.entry": "\(tls.entry.alias)",
+        ])
+        if !report.created.isEmpty { logger.notice("created missing appdata folders: \(report.created.joined(separator: ", "))") }
+
+        let databaseLogger = Logger(label: "steward.database")
+        let connector = DatabaseConnector(configuration: configuration.database, applicationName: "steward-server \(configuration.nodeName)")
+        let joined = try await join(connector: connector, layout: startup.layout, logger: databaseLogger)
+        let client = try connector.makeClient(logger: databaseLogger)
+        let runtime = NodeRuntime(
+            configuration: configuration, nodeID: joined.node.nodeID, clusterID: joined.cluster.clusterID,
+            database: client, logger: logger)
+
+        let applications = try Listeners(runtime: runtime, tls: tls.configuration, logger: logger).applications()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: client),
+            .init(service: LogConfigurationWatcher(path: startup.layout.logConfigurationFile, sink: sink, logger: logger)),
+            .init(service: NodePresenceService(runtime: runtime, interval: configuration.cluster.heartbeatInterval)),
+        ]
+        services += applications.map { .init(service: $0) }
+        services.append(.init(service: ShutdownSentinel(runtime: runtime), successTerminationBehavior: .ignore))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+
+        logger.notice("node online", metadata: [
+            "cluster": "\(joined.cluster.clusterID)", "node.id": "\(joined.node.nodeID)",
+            "http": "\(configuration.bindAddress):\(configuration.httpPort)",
+            "https": "\(configuration.bindAddress):\(configuration.httpsPort)",
+            "websocket": "\(configuration.bindAddress):\(configuration.webSocketPort)",
+        ])
+        var failure: (any Error)?
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            failure = error
+            logger.error("stopped on error: \(error)")
+        }
+        await markStopped(connector: connector, nodeID: joined.node.nodeID, logger: databaseLogger)
+        withExtendedLifetime(lock) {}
+        logger.notice("stopped")
+        if let failure { throw failure }
+    }
+
+    func join(connector: DatabaseConnector, layout: AppDataLayout, logger: Logger) async throws -> ClusterJoin.Result {
+        let connection = try await connector.connect(logger: logger)
+        let join = ClusterJoin(
+            configuration: configuration, appData: AppDataVerifier(layout: layout), claimAppData: options.claimAppData,
+            host: ProcessInfo.processInfo.hostName, logger: logger)
+        let result: ClusterJoin.Result
+        do {
+            result = try await join.run(on: connection)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        if result.createdCluster { logger.notice("created cluster \(result.cluster.clusterID)") }
+        if !result.appliedMigrations.isEmpty {
+            logger.notice("schema migrated to version \(result.cluster.schemaVersion)", metadata: ["applied": "\(result.appliedMigrations)"])
+        }
+        try await connection.close()
+        return result
+    }
+
+    /// On its own connection: by now the pool has shut down with the rest of the group.
+    func markStopped(connector: DatabaseConnector, nodeID: NodeID, logger: Logger) async {
+        do {
+            try await withDeadline(.seconds(5), "marking the node stopped") {
+                let connection = try await connector.connect(logger: logger)
+                try await NodeRepository(logger: logger).markStopped(nodeID, on: connection)
+                try await connection.close()
+            }
+        } catch {
+            logger.warning("could not mark the node stopped in the database: \(error)")
+        }
+    }
+}
