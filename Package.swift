@@ -52,22 +52,28 @@ let package = Package(
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .target(name: "StewardClient", dependencies: ["StewardModel", httpClient, nioSSL, logging]),
+        .target(name: "StewardClient", dependencies: [
+            "StewardModel", httpClient, nioSSL, logging,
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+        ]),
         .executableTarget(name: "steward-server", dependencies: ["StewardServer", argumentParser]),
         .executableTarget(name: "stewardctl", dependencies: [
-            "StewardClient", "StewardAppData", "StewardKeystore", "StewardConfiguration", argumentParser,
+            "StewardClient", "StewardAppData", "StewardKeystore", "StewardConfiguration", "StewardModel", argumentParser,
         ]),
         .target(name: "StewardTesting", dependencies: [
-            "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL,
+            "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL, x509, httpClient,
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .testTarget(name: "StewardConfigurationTests", dependencies: ["StewardConfiguration"]),
         .testTarget(name: "StewardAppDataTests", dependencies: ["StewardAppData", "StewardTesting"]),
         .testTarget(name: "StewardKeystoreTests", dependencies: ["StewardKeystore", "StewardTesting"]),
         .testTarget(name: "StewardDatabaseTests", dependencies: ["StewardDatabase", "StewardTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore",
+            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardAgentProtocol",
             "steward-server", "stewardctl",
         ]),
     ]

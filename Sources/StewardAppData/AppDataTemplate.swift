@@ -63,8 +63,8 @@ public enum AppDataTemplate {
                 _ = manager.fileExists(atPath: source, isDirectory: &itemIsFolder)
                 if itemIsFolder.boolValue {
                     try manager.createDirectory(atPath: target, withIntermediateDirectories: true)
-                } else if (item as NSString).lastPathComponent == ".gitkeep" {
-                    continue  // only there so that git keeps the empty folder
+                } else if (item as NSString).lastPathComponent == ".gitkeep" || item == "README.md" {
+                    continue  // .gitkeep only makes git keep empty folders; README.md describes the template
                 } else {
                     guard let data = manager.contents(atPath: source) else {
                         throw AppDataError(.templateMissing, path: source, detail: "cannot read template file \(source)")

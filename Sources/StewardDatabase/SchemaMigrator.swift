@@ -55,7 +55,9 @@ public struct SchemaMigrator: Sendable {
             """, logger: logger)
         for migration in migrations where applied[migration.version] == nil {
             logger.info("applying schema migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-            try await connection.query(PostgresQuery(unsafeSQL: migration.sql), logger: logger)
+            for statement in migration.statements {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
             try await connection.query("""
                 INSERT INTO steward_schema_migrations (version, name, checksum, applied_by)
                 VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(StewardVersion.current.description))

@@ -13,6 +13,48 @@ public enum Keystore {
     }
 
     public static func read(data: Data, path: String, password: String, alias: String?) throws(KeystoreError) -> KeystoreEntry {
+        let result = call(data: data, password: password, alias: alias)
+        switch result.status {
+        case STEWARD_KEYSTORE_OK:
+            guard let keyPEM = result.keyPEM, let chainPEM = result.chainPEM else {
+                throw KeystoreError(code: .internalError, path: path, message: "no key was returned")
+            }
+            return KeystoreEntry(alias: alias ?? result.aliases.first ?? "", privateKeyPEM: keyPEM,
+                                 certificateChainPEM: chainPEM, aliases: result.aliases)
+        case STEWARD_KEYSTORE_NO_SUCH_ALIAS where alias != nil:
+            let available = result.aliases.isEmpty ? "it holds no key entries" : "its key entries are: \(result.aliases.joined(separator: ", "))"
+            throw KeystoreError(code: .noSuchAlias, path: path, message: "no key entry named '\(alias ?? "")'; \(available)")
+        case STEWARD_KEYSTORE_AMBIGUOUS:
+            throw KeystoreError(code: .ambiguousAlias, path: path,
+                                message: "\(result.message) (its key entries are: \(result.aliases.joined(separator: ", ")))")
+        default:
+            throw KeystoreError(code: code(for: result.status), path: path, message: result.message)
+        }
+    }
+
+    /// The aliases of every key entry in the keystore.
+    public static func aliases(path: String, password: String) throws(KeystoreError) -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KeystoreError(code: .unreadable, path: path, message: "the file does not exist or is not readable")
+        }
+        let result = call(data: data, password: password, alias: nil)
+        switch result.status {
+        case STEWARD_KEYSTORE_OK, STEWARD_KEYSTORE_AMBIGUOUS, STEWARD_KEYSTORE_NO_SUCH_ALIAS:
+            return result.aliases
+        default:
+            throw KeystoreError(code: code(for: result.status), path: path, message: result.message)
+        }
+    }
+
+    struct CallResult {
+        var status: steward_keystore_status
+        var keyPEM: String?
+        var chainPEM: String?
+        var aliases: [String]
+        var message: String
+    }
+
+    static func call(data: Data, password: String, alias: String?) -> CallResult {
         var keyPEM: UnsafeMutablePointer<CChar>?
         var chainPEM: UnsafeMutablePointer<CChar>?
         var aliasList: UnsafeMutablePointer<CChar>?
@@ -28,25 +70,10 @@ public enum Keystore {
             steward_keystore_free(aliasList)
             steward_keystore_free(errorText)
         }
-        let aliases = aliasList.map { String(cString: $0).split(separator: "\n").map(String.init) } ?? []
-        let message = errorText.map { String(cString: $0) } ?? "unknown error"
-        switch status {
-        case STEWARD_KEYSTORE_OK:
-            guard let keyPEM, let chainPEM else {
-                throw KeystoreError(code: .internalError, path: path, message: "no key was returned")
-            }
-            return KeystoreEntry(
-                alias: alias ?? aliases.first ?? "", privateKeyPEM: String(cString: keyPEM),
-                certificateChainPEM: String(cString: chainPEM), aliases: aliases)
-        case STEWARD_KEYSTORE_NO_SUCH_ALIAS where alias != nil:
-            let available = aliases.isEmpty ? "it holds no key entries" : "its key entries are: \(aliases.joined(separator: ", "))"
-            throw KeystoreError(code: .noSuchAlias, path: path, message: "no key entry named '\(alias ?? "")'; \(available)")
-        case STEWARD_KEYSTORE_AMBIGUOUS:
-            throw KeystoreError(code: .ambiguousAlias, path: path,
-                                message: "\(message) (its key entries are: \(aliases.joined(separator: ", ")))")
-        default:
-            throw KeystoreError(code: code(for: status), path: path, message: message)
-        }
+        return CallResult(
+            status: status, keyPEM: keyPEM.map { String(cString: $0) }, chainPEM: chainPEM.map { String(cString: $0) },
+            aliases: aliasList.map { String(cString: $0).split(separator: "\n").map(String.init) } ?? [],
+            message: errorText.map { String(cString: $0) } ?? "unknown error")
     }
 
     static func code(for status: steward_keystore_status) -> KeystoreError.Code {

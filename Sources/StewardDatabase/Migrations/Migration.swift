@@ -1,21 +1,23 @@
 import Crypto
 import Foundation
 
-/// One numbered, append-only schema change. Once released, a migration's SQL never changes:
-/// its checksum is recorded when applied, and a node whose copy differs refuses to start.
+/// One numbered, append-only schema change: statements run in order, in one transaction.
+/// (One statement per entry: the extended query protocol runs a single statement at a time.)
+/// Once released, a migration never changes: its checksum is recorded when applied, and a node
+/// whose copy differs refuses to start.
 public struct Migration: Sendable {
     public let version: Int
     public let name: String
-    public let sql: String
+    public let statements: [String]
 
-    public init(version: Int, name: String, sql: String) {
+    public init(version: Int, name: String, statements: [String]) {
         self.version = version
         self.name = name
-        self.sql = sql
+        self.statements = statements
     }
 
     public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(statements.joined(separator: ";\n").utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 

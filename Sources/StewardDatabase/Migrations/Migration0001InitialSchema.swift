@@ -1,5 +1,6 @@
 extension Migrations {
-    static let initialSchema = Migration(version: 1, name: "cluster and nodes", sql: """
+    static let initialSchema = Migration(version: 1, name: "cluster and nodes", statements: [
+        """
         CREATE TABLE cluster (
             singleton        boolean PRIMARY KEY DEFAULT true CHECK (singleton),
             cluster_id       uuid NOT NULL,
@@ -7,8 +8,9 @@ extension Migrations {
             software_version text NOT NULL,
             created_at       timestamptz NOT NULL DEFAULT now(),
             updated_at       timestamptz NOT NULL DEFAULT now()
-        );
-
+        )
+        """,
+        """
         CREATE TABLE nodes (
             node_id          uuid PRIMARY KEY,
             name             text NOT NULL UNIQUE,
@@ -22,6 +24,7 @@ extension Migrations {
             started_at       timestamptz NOT NULL DEFAULT now(),
             last_seen        timestamptz NOT NULL DEFAULT now(),
             stopped_at       timestamptz
-        );
-        """)
+        )
+        """,
+    ])
 }

@@ -26,6 +26,14 @@ struct ClusterJoin {
     }
 
     func run(on connection: PostgresConnection) async throws -> Result {
+        do {
+            return try await joinInTransaction(connection)
+        } catch {
+            throw DatabaseError.readable(error)
+        }
+    }
+
+    func joinInTransaction(_ connection: PostgresConnection) async throws -> Result {
         try await connection.withTransaction(logger: logger) { connection in
             try await SchemaMigrator.lock(connection, logger: logger)
             let migration = try await SchemaMigrator(logger: logger).migrate(connection)

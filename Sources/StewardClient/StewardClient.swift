@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+import StewardModel
+
+/// The REST API client that `stewardctl` and the tests use. One client per base URL; requests
+/// share AsyncHTTPClient's process-wide client (with this client's TLS settings per request),
+/// so there is nothing to shut down.
+public final class StewardClient: Sendable {
+    /// How the client decides whether to trust the server's certificate.
+    public enum Trust: Sendable {
+        /// The system's trusted CAs.
+        case system
+        /// Only the CA (or self-signed certificate) in this PEM file.
+        case caFile(String)
+        /// No check at all; only with an explicit `--insecure`.
+        case insecure
+    }
+
+    public let baseURL: String
+    let tls: TLSConfiguration
+    let timeout: TimeAmount
+    let token: String?
+
+    public init(baseURL: String, trust: Trust = .system, token: String? = nil, timeout: Duration = .seconds(30)) {
+        var url = baseURL
+        while url.hasSuffix("/") { url.removeLast() }
+        self.baseURL = url
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch trust {
+        case .system: break
+        case .caFile(let path):
+            tls.trustRoots = .file(path)
+            // A cluster's self-signed certificate names its nodes, not necessarily the LB's address.
+            tls.certificateVerification = .noHostnameVerification
+        case .insecure: tls.certificateVerification = .none
+        }
+        self.tls = tls
+        self.timeout = .seconds(timeout.components.seconds)
+        self.token = token
+    }
+
+    /// A status and the raw body, for callers that look at both (health checks, tests).
+    public struct RawResponse: Sendable {
+        public let status: Int
+        public let headers: [(String, String)]
+        public let body: Data
+
+        public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(type, from: body)
+        }
+
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public func raw(_ method: HTTPMethod = .GET, _ path: String, body: Data? = nil, headers: [(String, String)] = []) async throws -> RawResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.tlsConfiguration = tls
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        return RawResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(buffer: bytes))
+    }
+
+    /// GETs `path` and decodes the JSON answer, or throws the server's error message.
+    public func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+        let response = try await raw(.GET, path)
+        guard (200..<300).contains(response.status) else { throw ClientError(response: response) }
+        return try response.decode(type)
+    }
+
+    public func clusterInfo() async throws -> ClusterInfo {
+        try await get("/api/v1/cluster/info", as: ClusterInfo.self)
+    }
+
+    public func readiness() async throws -> (ready: Bool, report: HealthReport) {
+        let response = try await raw(.GET, "/health/ready")
+        return (response.status == 200, try response.decode(HealthReport.self))
+    }
+}
+
+/// A non-2xx answer, with the server's own message when it sent one.
+public struct ClientError: Error, CustomStringConvertible {
+    public let status: Int
+    public let message: String
+
+    init(response: StewardClient.RawResponse) {
+        status = response.status
+        if let body = try? response.decode(ErrorBody.self) {
+            message = body.error
+        } else if let hummingbird = try? JSONDecoder().decode([String: [String: String]].self, from: response.body),
+                  let text = hummingbird["error"]?["message"] {
+            message = text
+        } else {
+            message = response.text.isEmpty ? "HTTP \(response.status)" : String(response.text.prefix(500))
+        }
+    }
+
+    public var description: String { "server answered \(status): \(message)" }
+}

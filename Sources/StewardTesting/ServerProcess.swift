@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import StewardClient
+
+/// A real `steward-server` process started by a test, with its output in a file.
+/// Stopped by pid; the watchdog kills it if the test process dies first.
+public final class ServerProcess: Sendable {
+    public let name: String
+    public let configFile: String
+    public let httpPort: Int
+    public let httpsPort: Int
+    public let webSocketPort: Int
+    public let outputFile: String
+    let process: ChildProcess
+
+    init(name: String, configFile: String, ports: [Int], outputFile: String, arguments: [String]) throws {
+        self.name = name
+        self.configFile = configFile
+        (httpPort, httpsPort, webSocketPort) = (ports[0], ports[1], ports[2])
+        self.outputFile = outputFile
+        process = try ChildProcess(try Binaries.path("steward-server"), ["--config", configFile] + arguments, outputFile: outputFile)
+        Watchdog.shared.watch(pid: process.pid)
+    }
+
+    public var pid: Int32 { process.pid }
+    public var isRunning: Bool { process.isRunning }
+    public var exitStatus: Int32? { process.status }
+
+    public var httpURL: String { "http://127.0.0.1:\(httpPort)" }
+    public var httpsURL: String { "https://127.0.0.1:\(httpsPort)" }
+    /// By name: TLS clients may not send an IP address as the server name (SNI).
+    public var webSocketURL: String { "wss://localhost:\(webSocketPort)" }
+
+    /// Everything the process printed so far.
+    public var output: String { (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? "" }
+
+    /// Waits until `/health/live` answers on the HTTP port; throws with the output if the process exits.
+    public func waitUntilLive(timeout: Duration = .seconds(60)) async throws {
+        let client = StewardClient(baseURL: httpURL, timeout: .seconds(2))
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = process.status {
+                throw HarnessError("\(name) exited with status \(status) before it was live:\n\(output)")
+            }
+            if let response = try? await client.raw(.GET, "/health/live"), response.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError("\(name) was not live after \(timeout):\n\(output)")
+    }
+
+    /// Waits for the process to exit and returns its status.
+    @discardableResult
+    public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        let status = try await process.wait(timeout: timeout)
+        Watchdog.shared.forget(pid: pid)
+        return status
+    }
+
+    public func signal(_ signal: Int32) { process.signal(signal) }
+
+    /// SIGTERM, then SIGKILL if it has not exited within `grace`.
+    public func stop(grace: Duration = .seconds(20)) async {
+        guard process.isRunning else { return }
+        signal(SIGCONT)  // a paused process cannot handle SIGTERM
+        signal(SIGTERM)
+        if (try? await waitForExit(timeout: grace)) == nil {
+            signal(SIGKILL)
+            _ = try? await waitForExit(timeout: .seconds(10))
+        }
+    }
+
+    /// SIGKILL: the node dies with no chance to clean up.
+    public func kill9() async {
+        signal(SIGKILL)
+        _ = try? await waitForExit(timeout: .seconds(10))
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import StewardAgentProtocol
+import StewardClient
+import StewardModel
+import StewardTesting
+import Testing
+
+@Suite("A node boots and serves its three ports")
+struct NodeBootTests {
+    @Test("two nodes report one cluster id and their own names over HTTP and HTTPS")
+    func twoNodesShareOneCluster() async throws {
+        try await TestCluster.with { cluster in
+            let a = try await cluster.start("node-a")
+            let b = try await cluster.start("node-b")
+            var clusterIDs: Set<ClusterID> = []
+            var names: [String] = []
+            for node in [a, b] {
+                for url in [node.httpURL, node.httpsURL] {
+                    let info = try await StewardClient(baseURL: url, trust: .insecure).clusterInfo()
+                    clusterIDs.insert(info.clusterID)
+                    names.append(info.nodeName)
+                    #expect(info.softwareVersion == StewardVersion.current.description)
+                    #expect(info.schemaVersion >= 1)
+                }
+            }
+            #expect(clusterIDs.count == 1)
+            #expect(names == ["node-a", "node-a", "node-b", "node-b"])
+            let written = try String(contentsOfFile: cluster.appData + "/cluster.id", encoding: .utf8)
+            #expect(ClusterID(written) == clusterIDs.first)
+        }
+    }
+
+    @Test("every port answers /health/live, /health/ready and the cluster info")
+    func everyPortServesHealth() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a")
+            for url in [node.httpURL, node.httpsURL, "https://127.0.0.1:\(node.webSocketPort)"] {
+                let client = StewardClient(baseURL: url, trust: .insecure)
+                let live = try await client.raw(.GET, "/health/live")
+                #expect(live.status == 200, "\(url)/health/live")
+                let (ready, report) = try await client.readiness()
+                #expect(ready, "\(url)/health/ready: \(report)")
+                #expect(report.checks["database"] == "ok")
+                #expect(report.checks["schema"] == "ok")
+                _ = try await client.clusterInfo()
+            }
+        }
+    }
+
+    @Test("the agent port greets a TLS WebSocket client with the node's name and the cluster id")
+    func webSocketHello() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a")
+            let info = try await StewardClient(baseURL: node.httpURL).clusterInfo()
+            let messages = try await WebSocketProbe.exchange(url: node.webSocketURL + AgentProtocol.path, expecting: 1)
+            let hello = try EnvelopeCoding.decode(messages[0], as: ServerHello.self)
+            #expect(hello.v == AgentProtocol.version)
+            #expect(hello.type == "hello")
+            #expect(hello.body.nodeName == "node-a")
+            #expect(hello.body.clusterID == info.clusterID)
+            #expect(hello.body.nodeID == info.nodeID)
+        }
+    }
+
+    @Test("the agent port answers bad envelopes with a clear error instead of crashing")
+    func webSocketRejectsBadInput() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a")
+            let url = node.webSocketURL + AgentProtocol.path
+            let unknown = try await WebSocketProbe.exchange(url: url, send: [#"{"v":1,"type":"launch-missiles","body":{}}"#], expecting: 2)
+            let unknownError = try EnvelopeCoding.decode(unknown[1], as: ProtocolError.self)
+            #expect(unknownError.body.code == "unknown-type")
+            let version = try await WebSocketProbe.exchange(url: url, send: [#"{"v":99,"type":"hello","body":{}}"#], expecting: 2)
+            #expect(try EnvelopeCoding.decode(version[1], as: ProtocolError.self).body.code == "version")
+            let garbage = try await WebSocketProbe.exchange(url: url, send: ["not json at all {"], expecting: 2)
+            #expect(try EnvelopeCoding.decode(garbage[1], as: ProtocolError.self).body.fatal)
+            // The node is still serving after all of that.
+            #expect(try await StewardClient(baseURL: node.httpURL).raw(.GET, "/health/live").status == 200)
+        }
+    }
+}
