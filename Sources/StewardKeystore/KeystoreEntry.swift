@@ -52,6 +52,9 @@ public struct KeystoreEntry: Sendable {
         let key = try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        // After sending close_notify on shutdown, wait this long for the peer's: an idle
+        // keep-alive client rarely answers, and the default (5 s) would stall every shutdown.
+        configuration.shutdownTimeout = .milliseconds(500)
         return configuration
     }
 

@@ -41,6 +41,7 @@ struct Listeners {
     func router(for listener: Listener) -> Router<StewardRequestContext> {
         let router = Router(context: StewardRequestContext.self)
         router.add(middleware: ListenerMiddleware(listener: listener))
+        router.add(middleware: RequestLogMiddleware())
         HealthRoutes(runtime: runtime).add(to: router)
         ClusterRoutes(runtime: runtime).add(to: router)
         if listener == .webSocket { AgentSocketRoutes(runtime: runtime).add(to: router) }

@@ -1,0 +1,32 @@
+import Hummingbird
+import Logging
+
+/// One line per request on `steward.http`: debug for successes, warning for server errors.
+/// Only the path is logged, never the query string or headers (they may carry tokens).
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = StewardRequestContext
+    let logger = Logger(label: "steward.http")
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            log(request, context, status: Int(response.status.code), started: started)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            log(request, context, status: Int(status), started: started)
+            throw error
+        }
+    }
+
+    func log(_ request: Request, _ context: Context, status: Int, started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let level: Logger.Level = status >= 500 ? .warning : .debug
+        logger.log(level: level, "\(request.method) \(request.uri.path) \(status) \(milliseconds)ms", metadata: [
+            "listener": "\(context.listener.rawValue)",
+            "peer": "\(context.remoteAddress?.ipAddress ?? "?")",
+        ])
+    }
+}
