@@ -29,11 +29,10 @@ public struct AppDataVerifier: Sendable {
         }
         for folder in AppDataLayout.optionalFolders + ["logs/\(nodeName)"] {
             let path = layout.path(folder)
+            // Each optional folder's parent is a required folder, so one mkdir is enough.
             if !FileManager.default.fileExists(atPath: path) {
-                do {
-                    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-                } catch {
-                    throw AppDataError(.notWritable, path: path, detail: "cannot create the folder")
+                guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+                    throw AppDataError(.notWritable, path: path, detail: "cannot create the folder: \(String(cString: strerror(errno)))")
                 }
                 report.created.append(folder)
             }
