@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "StewardKeystoreTests", dependencies: ["StewardKeystore", "StewardTesting"]),
         .testTarget(name: "StewardDatabaseTests", dependencies: ["StewardDatabase", "StewardTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardAgentProtocol",
+            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardAgentProtocol", "StewardDatabase",
             "steward-server", "stewardctl",
         ]),
     ]

@@ -98,6 +98,10 @@ public final class PropertyReader {
     }
 
     public func readSecretFile(_ path: String, key: String) throws(ConfigurationError) -> Secret {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw error(key, "the file \(path) is a folder, not a file")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "is not readable by this user" : "does not exist"
             throw error(key, "the file \(path) \(reason)")

@@ -27,4 +27,6 @@ public enum Migrations {
 
     /// The schema version this build expects: the last migration's number.
     public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    public static var count: Int { all.count }
 }
