@@ -69,6 +69,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .testTarget(name: "StewardConfigurationTests", dependencies: ["StewardConfiguration"]),
+        .testTarget(name: "StewardServerTests", dependencies: ["StewardServer", "StewardTesting", "StewardConfiguration", logging]),
         .testTarget(name: "StewardAppDataTests", dependencies: ["StewardAppData", "StewardTesting"]),
         .testTarget(name: "StewardKeystoreTests", dependencies: ["StewardKeystore", "StewardTesting"]),
         .testTarget(name: "StewardDatabaseTests", dependencies: ["StewardDatabase", "StewardTesting"]),

@@ -98,6 +98,31 @@ struct NodeOperationsTests {
         }
     }
 
+    @Test("passwords given inline never reach the log file or the output, even at TRACE level")
+    func noSecretsInLogs() async throws {
+        try await TestCluster.with { cluster in
+            let configuration = cluster.appData + "/conf/server/log4j.properties"
+            try "log4j.rootLogger=TRACE\n".write(toFile: configuration, atomically: true, encoding: .utf8)
+            let databasePassword = cluster.database.server.password
+            let node = try await cluster.start("node-a", extra: [
+                "database.password.file": nil, "database.password": databasePassword,
+                "server.keystore.password.file": nil, "server.keystore.password": TestCluster.keystorePassword,
+            ])
+            _ = try await StewardClient(baseURL: node.httpsURL, trust: .insecure).clusterInfo()
+            await node.stop()
+            // A refused start with a wrong password must not echo it either.
+            let (status, refusal) = try await cluster.refusal("node-b", extra: [
+                "database.password.file": nil, "database.password": "wrong-\(databasePassword)",
+            ])
+            #expect(status == 1)
+            let everything = try String(contentsOfFile: cluster.logFile(of: "node-a"), encoding: .utf8) + node.output + refusal
+                + ((try? String(contentsOfFile: cluster.logFile(of: "node-b"), encoding: .utf8)) ?? "")
+            #expect(everything.contains("TRACE") || everything.contains("DEBUG"), "the test ran at a verbose level")
+            #expect(!everything.contains(databasePassword))
+            #expect(!everything.contains(TestCluster.keystorePassword))
+        }
+    }
+
     @Test("--check-config reports each check and exits 0 when all pass, 1 when one fails")
     func checkConfig() async throws {
         try await TestCluster.with { cluster in
