@@ -24,6 +24,8 @@ public struct NodeConfiguration: Sendable {
     public var warnings: [ConfigurationWarning] = []
     /// The line each key was set on, so that later checks (keystore, ports) can name it.
     public var keyLines: [String: Int] = [:]
+    /// Every key this configuration reads (whether or not the file sets it).
+    public private(set) var knownKeys: Set<String> = []
 
     public static let defaultConfigFile = "installed.properties"
 
@@ -67,6 +69,7 @@ public struct NodeConfiguration: Sendable {
         database = try DatabaseConfiguration(reader: reader)
         warnings = file.duplicateWarnings + reader.unknownKeyWarnings()
         for entry in file.entries { keyLines[entry.key] = entry.firstLine }
+        knownKeys = reader.knownKeys
     }
 
     /// A problem found after loading (a port in use, a bad keystore), placed at the key's line.

@@ -17,7 +17,7 @@ public enum TestKeystore {
         }
     }
 
-    /// Writes a keystore with `entries` to `path`; returns each alias's certificate PEM.
+    /// Writes a keystore with `entries` to `path`; returns each alias's CA certificate PEM (to trust it).
     @discardableResult
     public static func write(path: String, password: String, entries: [EntrySpec]) throws -> [String: String] {
         var certificates: [String: String] = [:]
@@ -25,8 +25,8 @@ public enum TestKeystore {
             let material = try SelfSignedCertificate.generate(
                 commonName: spec.commonName, dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"],
                 validFrom: spec.validFrom, validity: spec.validity)
-            certificates[spec.alias] = material.certificatePEM
-            return Keystore.NewEntry(alias: spec.alias, privateKeyPEM: material.privateKeyPEM, certificateChainPEM: material.certificatePEM)
+            certificates[spec.alias] = material.caCertificatePEM
+            return Keystore.NewEntry(alias: spec.alias, privateKeyPEM: material.privateKeyPEM, certificateChainPEM: material.chainPEM)
         }
         try Keystore.create(entries: newEntries, password: password).write(to: URL(fileURLWithPath: path))
         return certificates

@@ -34,6 +34,9 @@ func callServer<T>(_ client: StewardClient, _ body: (StewardClient) async throws
     } catch let error as ClientError {
         throw Failure(error.description)
     } catch {
+        if "\(error)".contains("CERTIFICATE_VERIFY_FAILED") {
+            throw Failure("\(client.baseURL) presented a certificate this client does not trust; pass --ca-file with the cluster's CA certificate (or, on a trusted network only, --insecure)", code: Failure.unreachable)
+        }
         throw Failure("cannot reach \(client.baseURL): \(error)", code: Failure.unreachable)
     }
 }

@@ -37,9 +37,10 @@ struct KeystoreCreate: AsyncParsableCommand {
         commandName: "create",
         abstract: "Write a new keystore with one entry: a self-signed certificate, or your own key and certificate.",
         discussion: """
-            Without --key and --cert a P-256 key and a self-signed certificate are generated
-            (for trials; production clusters use a certificate from their CA, with the load balancer's
-            name and every node's name in its subject alternative names).
+            Without --key and --cert, a small local CA and a P-256 server certificate signed by it are
+            generated (for trials); --ca-out writes the CA certificate for clients (stewardctl --ca-file).
+            Production clusters use a certificate from their own CA, with the load balancer's name and
+            every node's name in its subject alternative names.
             """)
 
     @Option(help: "Where to write the keystore; an existing file is not replaced.")
@@ -63,6 +64,9 @@ struct KeystoreCreate: AsyncParsableCommand {
     @Option(help: "The PEM certificate chain for --key, leaf first.")
     var cert: String?
 
+    @Option(name: .customLong("ca-out"), help: "Where to write the generated CA certificate (PEM) for clients to trust.")
+    var caOut: String?
+
     @OptionGroup var passwordOptions: KeystorePasswordOptions
     @OptionGroup var output: OutputOptions
 
@@ -72,6 +76,7 @@ struct KeystoreCreate: AsyncParsableCommand {
                 throw Failure("\(out) exists; choose another path or remove it first")
             }
             guard (key == nil) == (cert == nil) else { throw Failure("--key and --cert go together") }
+            if caOut != nil, key != nil { throw Failure("--ca-out is for a generated certificate; with --key and --cert you already hold your CA") }
             let password = try passwordOptions.password()
             let keyPEM: String, chainPEM: String
             if let key, let cert {
@@ -83,7 +88,8 @@ struct KeystoreCreate: AsyncParsableCommand {
                     commonName: dns[0], dnsNames: dns, ipAddresses: ipAddresses.isEmpty ? ["127.0.0.1", "::1"] : ipAddresses,
                     validity: TimeInterval(days) * 86400)
                 keyPEM = material.privateKeyPEM
-                chainPEM = material.certificatePEM
+                chainPEM = material.chainPEM
+                if let caOut { try AtomicFile.write(material.caCertificatePEM, to: caOut, permissions: 0o644) }
             }
             let data = try Keystore.create(entries: [.init(alias: alias, privateKeyPEM: keyPEM, certificateChainPEM: chainPEM)], password: password)
             try AtomicFile.write(data, to: out, permissions: 0o600)

@@ -1,0 +1,53 @@
+import Foundation
+import StewardAgentProtocol
+import StewardClient
+import StewardModel
+import StewardTesting
+import Testing
+
+@Suite("The README's quickstart command")
+struct QuickstartTests {
+    @Test("Scripts/quickstart start brings up two nodes of one cluster; stop leaves nothing behind")
+    func quickstart() async throws {
+        let folder = try TemporaryDirectory(prefix: "steward-quickstart")
+        defer { folder.remove() }
+        chmod(folder.path, 0o755)  // the postgres user must reach its data folder
+        let ports = try FreePorts.take(6)
+        let environment = [
+            "STEWARD_QUICKSTART_DIR": folder.file("state"),
+            "STEWARD_QUICKSTART_PORTS": ports.map(String.init).joined(separator: " "),
+            "STEWARD_BIN_DIR": Binaries.directory,
+        ]
+        let script = Binaries.packageRoot + "/Scripts/quickstart"
+        let started = try await Shell.run(script, ["start"], environment: environment, allowFailure: true)
+        do {
+            #expect(started.status == 0, "\(started.output)")
+            let trust = StewardClient.Trust.caFile(folder.file("state/ca.pem"))
+            var clusters: Set<ClusterID> = []
+            var names: Set<String> = []
+            for (http, https, ws) in [(ports[0], ports[1], ports[2]), (ports[3], ports[4], ports[5])] {
+                let plain = try await StewardClient(baseURL: "http://127.0.0.1:\(http)").clusterInfo()
+                let secure = try await StewardClient(baseURL: "https://localhost:\(https)", trust: trust).clusterInfo()
+                #expect(plain == secure)
+                clusters.insert(plain.clusterID)
+                names.insert(plain.nodeName)
+                let hello = try await WebSocketProbe.exchange(url: "wss://localhost:\(ws)\(AgentProtocol.path)", expecting: 1)
+                #expect(try EnvelopeCoding.decode(hello[0], as: ServerHello.self).body.nodeName == plain.nodeName)
+            }
+            #expect(clusters.count == 1)
+            #expect(names == ["node-1", "node-2"])
+        }
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: folder.file("state")))?
+            .filter { $0.hasPrefix("node-") }
+            .compactMap { try? String(contentsOfFile: folder.file("state/\($0)/pid"), encoding: .utf8) }
+            .compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? []
+        let stopped = try await Shell.run(script, ["stop"], environment: environment, allowFailure: true)
+        #expect(stopped.status == 0, "\(stopped.output)")
+        #expect(pids.count == 2)
+        for pid in pids { #expect(kill(pid, 0) != 0, "node pid \(pid) is gone") }
+        #expect(!FileManager.default.fileExists(atPath: folder.file("state")))
+        #expect(!isListening(port: ports[0]))
+        let again = try await Shell.run(script, ["stop"], environment: environment, allowFailure: true)
+        #expect(again.status == 0, "stop is idempotent")
+    }
+}
