@@ -18,7 +18,7 @@ public struct ClusterRepository: Sendable {
     public func fetch(on runner: some QueryRunner) async throws -> ClusterRecord? {
         let rows = try await runner.run(
             "SELECT cluster_id, schema_version, software_version, created_at FROM cluster", logger: logger
-        ).collect()
+        )
         guard let row = rows.first else { return nil }
         let (id, schema, software, created) = try row.decode((UUID, Int, String, Date).self)
         guard let version = SoftwareVersion(software) else {
@@ -32,7 +32,7 @@ public struct ClusterRepository: Sendable {
             INSERT INTO cluster (cluster_id, schema_version, software_version)
             VALUES (\(id.uuid), \(schemaVersion), \(softwareVersion.description))
             RETURNING created_at
-            """, logger: logger).collect()
+            """, logger: logger)
         let created = try rows.first?.decode(Date.self) ?? Date()
         return ClusterRecord(clusterID: id, schemaVersion: schemaVersion, softwareVersion: softwareVersion, createdAt: created)
     }

@@ -46,10 +46,10 @@ public struct NodeRepository: Sendable {
     /// Inserts or takes over this node's row; call inside a transaction. Refuses a name that a
     /// different host has used within `activeWithin` (two machines configured with one name).
     public func register(_ node: NodeRegistration, activeWithin: Duration, on connection: PostgresConnection) async throws -> NodeRecord {
-        let existing = try await connection.query("""
+        let existing = try await connection.run("""
             SELECT node_id, host, state, EXTRACT(EPOCH FROM now() - last_seen)::float8
             FROM nodes WHERE name = \(node.name) FOR UPDATE
-            """, logger: logger).collect().first
+            """, logger: logger).first
         let nodeID: UUID
         if let existing {
             let (id, host, state, age) = try existing.decode((UUID, String, String, Double).self)
@@ -62,7 +62,7 @@ public struct NodeRepository: Sendable {
         } else {
             nodeID = UUID()
         }
-        try await connection.query("""
+        try await connection.run("""
             INSERT INTO nodes (node_id, name, host, http_port, https_port, websocket_port, software_version, state, pid)
             VALUES (\(nodeID), \(node.name), \(node.host), \(node.httpPort), \(node.httpsPort), \(node.webSocketPort),
                     \(node.softwareVersion.description), 'online', \(Int(node.pid)))
@@ -82,7 +82,7 @@ public struct NodeRepository: Sendable {
     public func heartbeat(_ nodeID: NodeID, on runner: some QueryRunner) async throws -> Date {
         let rows = try await runner.run("""
             UPDATE nodes SET last_seen = now() WHERE node_id = \(nodeID.uuid) RETURNING now()
-            """, logger: logger).collect()
+            """, logger: logger)
         guard let row = rows.first else { throw DatabaseError(.query, "this node's row \(nodeID) is gone") }
         return try row.decode(Date.self)
     }
@@ -111,7 +111,7 @@ public struct NodeRepository: Sendable {
 
     func records(_ query: PostgresQuery, on runner: some QueryRunner) async throws -> [NodeRecord] {
         var records: [NodeRecord] = []
-        for try await row in try await runner.run(query, logger: logger) {
+        for row in try await runner.run(query, logger: logger) {
             let (id, name, host, http, https, ws, version, state, started, seen, stopped) = try row.decode((UUID, String, String, Int, Int, Int, String, String, Date, Date, Date?).self)
             records.append(NodeRecord(
                 nodeID: NodeID(id), name: name, host: host, httpPort: http, httpsPort: https, webSocketPort: ws,

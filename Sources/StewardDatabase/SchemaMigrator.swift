@@ -25,8 +25,8 @@ public struct SchemaMigrator: Sendable {
     /// Takes the lock for the rest of `connection`'s current transaction. Waits as long as the
     /// migration limit allows (another node may be migrating), not the usual statement timeout.
     public static func lock(_ connection: PostgresConnection, logger: Logger, wait: Duration = .seconds(300)) async throws {
-        try await connection.query("SET LOCAL statement_timeout = \(unescaped: String(wait.components.seconds * 1000))", logger: logger)
-        try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+        try await connection.run("SET LOCAL statement_timeout = \(unescaped: String(wait.components.seconds * 1000))", logger: logger)
+        try await connection.run("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
     }
 
     /// Brings the schema up to date; call inside a transaction that holds `lock`.
@@ -44,7 +44,7 @@ public struct SchemaMigrator: Sendable {
                 "schema migration \(version) in the database differs from this build's copy; this steward-server was built from modified migrations and must not run against this database")
         }
         var outcome = Outcome()
-        try await connection.query("""
+        try await connection.run("""
             CREATE TABLE IF NOT EXISTS steward_schema_migrations (
                 version    integer PRIMARY KEY,
                 name       text NOT NULL,
@@ -56,9 +56,9 @@ public struct SchemaMigrator: Sendable {
         for migration in migrations where applied[migration.version] == nil {
             logger.info("applying schema migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             for statement in migration.statements {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
-            try await connection.query("""
+            try await connection.run("""
                 INSERT INTO steward_schema_migrations (version, name, checksum, applied_by)
                 VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(StewardVersion.current.description))
                 """, logger: logger)
@@ -69,14 +69,13 @@ public struct SchemaMigrator: Sendable {
     }
 
     func appliedMigrations(_ connection: PostgresConnection) async throws -> [Int: String] {
-        let exists = try await connection.query(
+        let exists = try await connection.run(
             "SELECT to_regclass('steward_schema_migrations') IS NOT NULL", logger: logger
-        ).collect().first?.decode(Bool.self) ?? false
+        ).first?.decode(Bool.self) ?? false
         guard exists else { return [:] }
         var applied: [Int: String] = [:]
-        for try await (version, checksum) in try await connection.query(
-            "SELECT version, checksum FROM steward_schema_migrations", logger: logger
-        ).decode((Int, String).self) {
+        for row in try await connection.run("SELECT version, checksum FROM steward_schema_migrations", logger: logger) {
+            let (version, checksum) = try row.decode((Int, String).self)
             applied[version] = checksum
         }
         return applied
@@ -84,14 +83,14 @@ public struct SchemaMigrator: Sendable {
 
     /// A database that holds tables but no Steward schema belongs to something else.
     func refuseForeignDatabase(_ connection: PostgresConnection) async throws {
-        let rows = try await connection.query("""
+        let rows = try await connection.run("""
             SELECT n.nspname || '.' || c.relname
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
               AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
             ORDER BY 1 LIMIT 3
-            """, logger: logger).collect()
+            """, logger: logger)
         let names = try rows.map { try $0.decode(String.self) }
         guard names.isEmpty else {
             throw DatabaseError(.notSteward,
