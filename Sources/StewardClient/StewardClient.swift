@@ -21,12 +21,23 @@ public final class StewardClient: Sendable {
         case insecure
     }
 
+    /// A browser-style session: the cookie, and the CSRF token state changes must carry.
+    public struct Session: Sendable, Equatable {
+        public let cookie: String
+        public let csrfToken: String
+        public init(cookie: String, csrfToken: String) {
+            self.cookie = cookie
+            self.csrfToken = csrfToken
+        }
+    }
+
     public let baseURL: String
     let tls: TLSConfiguration
     let timeout: TimeAmount
     let token: String?
+    let session: Session?
 
-    public init(baseURL: String, trust: Trust = .system, token: String? = nil, timeout: Duration = .seconds(30)) {
+    public init(baseURL: String, trust: Trust = .system, token: String? = nil, session: Session? = nil, timeout: Duration = .seconds(30)) {
         var url = baseURL
         while url.hasSuffix("/") { url.removeLast() }
         self.baseURL = url
@@ -42,6 +53,20 @@ public final class StewardClient: Sendable {
         self.tls = tls
         self.timeout = .seconds(timeout.components.seconds)
         self.token = token
+        self.session = session
+    }
+
+    /// The same server and trust, with other credentials.
+    public func with(token: String? = nil, session: Session? = nil) -> StewardClient {
+        StewardClient(baseURL: baseURL, tls: tls, timeout: timeout, token: token, session: session)
+    }
+
+    init(baseURL: String, tls: TLSConfiguration, timeout: TimeAmount, token: String?, session: Session?) {
+        self.baseURL = baseURL
+        self.tls = tls
+        self.timeout = timeout
+        self.token = token
+        self.session = session
     }
 
     /// A status and the raw body, for callers that look at both (health checks, tests).
@@ -64,6 +89,10 @@ public final class StewardClient: Sendable {
         request.method = method
         request.tlsConfiguration = tls
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let session {
+            request.headers.add(name: "Cookie", value: "\(Self.sessionCookie)=\(session.cookie)")
+            if method != .GET { request.headers.add(name: "X-CSRF-Token", value: session.csrfToken) }
+        }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -74,11 +103,25 @@ public final class StewardClient: Sendable {
         return RawResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(buffer: bytes))
     }
 
+    public static let sessionCookie = "__Host-steward_session"
+
     /// GETs `path` and decodes the JSON answer, or throws the server's error message.
     public func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
-        let response = try await raw(.GET, path)
-        guard (200..<300).contains(response.status) else { throw ClientError(response: response) }
+        try await send(.GET, path, as: type)
+    }
+
+    /// Sends `body` as JSON and decodes the answer, or throws the server's error message.
+    public func send<T: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none, as type: T.Type) async throws -> T {
+        let response = try await sendExpectingSuccess(method, path, body: body)
         return try response.decode(type)
+    }
+
+    @discardableResult
+    public func sendExpectingSuccess(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none) async throws -> RawResponse {
+        let encoded = try body.map { try JSONEncoder().encode($0) }
+        let response = try await raw(method, path, body: encoded)
+        guard (200..<300).contains(response.status) else { throw ClientError(response: response) }
+        return response
     }
 
     public func clusterInfo() async throws -> ClusterInfo {
@@ -95,6 +138,11 @@ public final class StewardClient: Sendable {
 public struct ClientError: Error, CustomStringConvertible {
     public let status: Int
     public let message: String
+
+    public init(status: Int, message: String) {
+        self.status = status
+        self.message = message
+    }
 
     init(response: StewardClient.RawResponse) {
         status = response.status

@@ -49,7 +49,7 @@ public struct NetworkRange: Hashable, Sendable, CustomStringConvertible {
         return String(cString: buffer) + "/\(prefixLength)"
     }
 
-    static func parseAddress(_ text: String) -> [UInt8]? {
+    public static func parseAddress(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
             return withUnsafeBytes(of: &v4) { Array($0) }

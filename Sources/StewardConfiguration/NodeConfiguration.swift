@@ -20,6 +20,7 @@ public struct NodeConfiguration: Sendable {
     public var shutdownTimeout: Duration = .seconds(30)
     public var cluster = ClusterConfiguration()
     public var database = DatabaseConfiguration()
+    public var security = SecurityConfiguration()
     /// Unknown and duplicate keys: reported at start, never fatal.
     public var warnings: [ConfigurationWarning] = []
     /// The line each key was set on, so that later checks (keystore, ports) can name it.
@@ -67,6 +68,7 @@ public struct NodeConfiguration: Sendable {
         shutdownTimeout = try reader.duration("server.shutdown.timeout", default: shutdownTimeout)
         cluster = try ClusterConfiguration(reader: reader)
         database = try DatabaseConfiguration(reader: reader)
+        security = try SecurityConfiguration(reader: reader)
         warnings = file.duplicateWarnings + reader.unknownKeyWarnings()
         for entry in file.entries { keyLines[entry.key] = entry.firstLine }
         knownKeys = reader.knownKeys

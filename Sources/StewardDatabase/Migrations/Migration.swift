@@ -23,7 +23,7 @@ public struct Migration: Sendable {
 
 public enum Migrations {
     /// Every migration this build knows, in order. Append; never edit or reorder.
-    public static let all: [Migration] = [initialSchema]
+    public static let all: [Migration] = [initialSchema, identity]
 
     /// The schema version this build expects: the last migration's number.
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -6,8 +6,8 @@ import StewardModel
 struct ClusterRoutes {
     let runtime: NodeRuntime
 
-    func add(to router: Router<StewardRequestContext>) {
-        router.get("/api/v1/cluster/info") { _, _ -> ClusterInfo in
+    func add(to api: RouterGroup<StewardRequestContext>) {
+        api.get("cluster/info") { _, _ -> ClusterInfo in
             let client = runtime.database
             let clusters = ClusterRepository(logger: runtime.logger)
             guard let record = try await withDeadline(.seconds(5), "cluster lookup", { try await clusters.fetch(on: client) }) else {

@@ -11,6 +11,7 @@ import ServiceLifecycle
 struct Listeners {
     let runtime: NodeRuntime
     let tls: TLSConfiguration
+    let hasher: PasswordHasher
     let logger: Logger
 
     func applications() throws -> [any Service] {
@@ -43,7 +44,12 @@ struct Listeners {
         router.add(middleware: ListenerMiddleware(listener: listener))
         router.add(middleware: RequestLogMiddleware())
         HealthRoutes(runtime: runtime).add(to: router)
-        ClusterRoutes(runtime: runtime).add(to: router)
+        let api = router.group("/api/v1").add(middleware: AuthenticationMiddleware(runtime: runtime))
+        ClusterRoutes(runtime: runtime).add(to: api)
+        AuthRoutes(runtime: runtime, hasher: hasher).add(to: api)
+        UserRoutes(runtime: runtime, hasher: hasher).add(to: api)
+        TokenRoutes(runtime: runtime).add(to: api)
+        AuditRoutes(runtime: runtime).add(to: api)
         if listener == .webSocket { AgentSocketRoutes(runtime: runtime).add(to: router) }
         return router
     }

@@ -6,3 +6,7 @@ import StewardModel
 extension ClusterInfo: ResponseEncodable {}
 extension HealthReport: ResponseEncodable {}
 extension ErrorBody: ResponseEncodable {}
+extension UserInfo: ResponseEncodable {}
+extension WhoAmI: ResponseEncodable {}
+extension TokenInfo: ResponseEncodable {}
+extension AuditEntry: ResponseEncodable {}

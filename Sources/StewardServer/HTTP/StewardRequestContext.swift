@@ -16,6 +16,8 @@ public struct StewardRequestContext: RequestContext, WebSocketRequestContext {
     public let webSocket: WebSocketHandlerReference<Self>
     public let remoteAddress: SocketAddress?
     public var listener: Listener = .http
+    /// Who is calling, once `AuthenticationMiddleware` has checked the credentials.
+    public var identity: Identity?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

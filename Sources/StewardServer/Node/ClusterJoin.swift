@@ -16,6 +16,7 @@ struct ClusterJoin {
     /// Write `cluster.id` into an appdata folder that has none (an operator's explicit choice).
     let claimAppData: Bool
     let host: String
+    let firstAdmin: FirstAdmin
     let logger: Logger
 
     struct Result {
@@ -59,6 +60,7 @@ struct ClusterJoin {
                 try appData.writeClusterID(cluster.clusterID)
                 createdCluster = true
             }
+            try await firstAdmin.createIfNeeded(node: configuration.nodeName, on: connection)
             let registration = NodeRegistration(
                 name: configuration.nodeName, host: host, httpPort: configuration.httpPort,
                 httpsPort: configuration.httpsPort, webSocketPort: configuration.webSocketPort,

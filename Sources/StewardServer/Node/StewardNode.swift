@@ -33,6 +33,8 @@ public struct StewardNode {
             sink.redact(secret.value)
         }
         for warning in configuration.warnings { logger.warning("\(warning)") }
+        let adminPassword = try FirstAdmin.environmentPassword(minimumLength: configuration.security.passwordMinimumLength)
+        if let adminPassword { sink.redact(adminPassword) }
         let startup = NodeStartup(configuration: configuration)
         try startup.checkPorts()
         let tls = try startup.loadTLS()
@@ -49,13 +51,15 @@ public struct StewardNode {
 
         let databaseLogger = Logger(label: "steward.database")
         let connector = DatabaseConnector(configuration: configuration.database, applicationName: "steward-server \(configuration.nodeName)")
-        let joined = try await join(connector: connector, layout: startup.layout, logger: databaseLogger)
+        let hasher = PasswordHasher(cost: configuration.security.bcryptCost)
+        let firstAdmin = FirstAdmin(hasher: hasher, layout: startup.layout, password: adminPassword, logger: logger)
+        let joined = try await join(connector: connector, layout: startup.layout, firstAdmin: firstAdmin, logger: databaseLogger)
         let client = try connector.makeClient(logger: databaseLogger)
         let runtime = NodeRuntime(
             configuration: configuration, nodeID: joined.node.nodeID, clusterID: joined.cluster.clusterID,
             database: client, logger: logger)
 
-        let applications = try Listeners(runtime: runtime, tls: tls.configuration, logger: logger).applications()
+        let applications = try Listeners(runtime: runtime, tls: tls.configuration, hasher: hasher, logger: logger).applications()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: client),
             .init(service: LogConfigurationWatcher(path: startup.layout.logConfigurationFile, sink: sink, logger: logger)),
@@ -86,11 +90,11 @@ public struct StewardNode {
         if let failure { throw failure }
     }
 
-    func join(connector: DatabaseConnector, layout: AppDataLayout, logger: Logger) async throws -> ClusterJoin.Result {
+    func join(connector: DatabaseConnector, layout: AppDataLayout, firstAdmin: FirstAdmin, logger: Logger) async throws -> ClusterJoin.Result {
         let connection = try await connector.connect(logger: logger)
         let join = ClusterJoin(
             configuration: configuration, appData: AppDataVerifier(layout: layout), claimAppData: options.claimAppData,
-            host: ProcessInfo.processInfo.hostName, logger: logger)
+            host: ProcessInfo.processInfo.hostName, firstAdmin: firstAdmin, logger: logger)
         let result: ClusterJoin.Result
         do {
             result = try await join.run(on: connection)

@@ -1,0 +1,34 @@
+import HTTPTypes
+import StewardModel
+
+/// Who may call each `/api/v1` route, in one table. A route missing here is refused to everyone
+/// (and logged): nothing is open by accident. Tests check every route of the router against it.
+public enum AccessPolicy {
+    public enum Access: Sendable, Equatable {
+        /// No credentials needed (logging in).
+        case anyone
+        /// An authenticated caller with at least this role.
+        case atLeast(Role)
+    }
+
+    public static let rules: [String: Access] = [
+        "POST /api/v1/auth/login": .anyone,
+        "POST /api/v1/auth/logout": .atLeast(.viewer),
+        "GET /api/v1/auth/me": .atLeast(.viewer),
+        "POST /api/v1/auth/password": .atLeast(.viewer),
+        "GET /api/v1/cluster/info": .atLeast(.viewer),
+        "GET /api/v1/users": .atLeast(.admin),
+        "POST /api/v1/users": .atLeast(.admin),
+        "PATCH /api/v1/users/{username}": .atLeast(.admin),
+        "POST /api/v1/users/{username}/password": .atLeast(.admin),
+        // Everyone manages their own tokens; the handlers let only admins touch others'.
+        "GET /api/v1/tokens": .atLeast(.viewer),
+        "POST /api/v1/tokens": .atLeast(.viewer),
+        "DELETE /api/v1/tokens/{id}": .atLeast(.viewer),
+        "GET /api/v1/audit": .atLeast(.admin),
+    ]
+
+    public static func rule(method: HTTPRequest.Method, path: String) -> Access? {
+        rules["\(method.rawValue) \(path)"]
+    }
+}
