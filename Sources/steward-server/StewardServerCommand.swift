@@ -26,7 +26,7 @@ struct StewardServerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Check the configuration, keystore, appdata and database, print the results, and exit.")
     var checkConfig = false
 
-    @Flag(name: .long, help: "Write this cluster's id into an appdata folder that has none (a freshly migrated appdata).")
+    @Flag(name: .customLong("claim-appdata"), help: "Write this cluster's id into an appdata folder that has none (a freshly migrated appdata).")
     var claimAppData = false
 
     func run() async throws {
