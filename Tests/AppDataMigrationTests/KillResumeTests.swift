@@ -27,6 +27,8 @@ struct KillResumeTests {
             fixture = try Fixture()
             // A file of 9 MB: several 4 MB blocks, so a kill can land in the middle of one file.
             try fixture.makeAppData(bigFile: 9_000_000)
+            // An older appdata without patches/: the migration creates it to complete the layout.
+            try FileManager.default.removeItem(atPath: fixture.appData + "/patches")
             original = try fixture.writeProperties(appDataDir: fixture.appData)
             arguments = ["--from-appdata", fixture.appData, "--to", fixture.destination, "--properties", fixture.properties, "--apply"]
         }
@@ -47,7 +49,9 @@ struct KillResumeTests {
         /// After the final run: the tree is the source's, nothing partial remains anywhere.
         func checkFinished() async throws {
             let expected = try TreeSnapshot.take(fixture.appData).relocated(from: fixture.appData, to: destination)
-            #expect(try TreeSnapshot.take(destination).differences(from: expected) == [])
+            let items = try FileManager.default.contentsOfDirectory(atPath: fixture.appData)
+            #expect(try TreeSnapshot.take(destination, items: items).differences(from: expected) == [])
+            #expect(FileManager.default.fileExists(atPath: destination + "/patches"))
             #expect(TreeSnapshot.leftovers(under: destination) == [])
             #expect(TreeSnapshot.leftovers(under: fixture.folder.file("node")) == [])
             #expect(Fixture.bytes(fixture.properties) == (try Fixture.expectedProperties(original, destination: destination)))
