@@ -142,4 +142,28 @@ struct InstallMigrationTests {
         #expect(grown.output.contains("logs/node-a/server.log"))
         #expect(!FileManager.default.fileExists(atPath: fixture.install + "/var"  + "/plugins"))
     }
+
+    @Test("a second run never overwrites what changed in the destination since: kept if only the copy changed, refused if both did")
+    func secondRunKeepsNewerCopies() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeInstall()
+        let arguments = ["--from-install", fixture.install, "--to", fixture.destination, "--apply"]
+        #expect(try await Migrate.run(arguments).status == 0)
+
+        // A node on the new appdata appends to its log; the old installation's log is unchanged.
+        let log = fixture.destination + "/logs/node-a/server.log"
+        try Fixture.write(log, "line 1\nline 2\nline 3, written on the new appdata\n")
+        let again = try await Migrate.run(arguments)
+        #expect(again.status == 0, "\(again.output)")
+        #expect(again.output.contains("1 files changed in the destination since they were migrated are kept as they are (logs/node-a/server.log)"))
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("line 3"))
+
+        // Both sides changed: refused, nothing overwritten.
+        try Fixture.write(fixture.install + "/logs/node-a/server.log", "line 1\nline 2\nthe old node wrote this\n", modified: 1_100_000_000)
+        let conflict = try await Migrate.run(arguments)
+        #expect(conflict.status == 1, "\(conflict.output)")
+        #expect(conflict.output.contains("logs/node-a/server.log has changed both in the source and in"))
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("line 3"))
+    }
 }

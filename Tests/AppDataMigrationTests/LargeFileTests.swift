@@ -24,6 +24,35 @@ struct LargeFileTests {
         }
     }
 
+    /// The size of the temporary copy in `folder` (0 when there is none yet).
+    static func partialSize(in folder: String) -> Int64 {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".steward-partial-") {
+            var info = stat()
+            if lstat(folder + "/" + name, &info) == 0 { return Int64(info.st_size) }
+        }
+        return 0
+    }
+
+    /// SIGKILLs `child` as soon as `condition` holds; returns whether it did. Polls on a thread of
+    /// its own, so that busy test threads (other tests run in parallel) cannot make it miss the moment.
+    static func kill(_ child: ChildProcess, when condition: @escaping @Sendable () -> Bool) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                let deadline = Date().addingTimeInterval(120)
+                while Date() < deadline, child.isRunning {
+                    if condition() {
+                        child.signal(SIGKILL)
+                        continuation.resume(returning: true)
+                        return
+                    }
+                    usleep(1000)
+                }
+                continuation.resume(returning: false)
+            }
+            thread.start()
+        }
+    }
+
     @Test("300 MB: SIGKILLed from outside in the middle of the file, run again, verified, originals deleted")
     func largeFileKilledMidCopy() async throws {
         let fixture = try Fixture()
@@ -34,28 +63,18 @@ struct LargeFileTests {
         let destination = fixture.destination
         let arguments = ["appdata", "migrate", "--from-appdata", fixture.appData, "--to", destination, "--apply"]
 
-        // Start the migration and kill it once the large file's temporary copy holds 32 MB.
+        // Start the migration and kill it once the large file's temporary copy holds a first 4 MB block
+        // (the copy has then most of 300 MB still to write, read back and rename: a wide window).
         let child = try ChildProcess(try Binaries.path("stewardctl"), arguments, outputFile: fixture.folder.file("killed.log"))
         Watchdog.shared.watch(pid: child.pid)
         let folder = destination + "/var/repository/sha256/ef"
-        var killedAt: Int64 = 0
-        let deadline = ContinuousClock.now + .seconds(120)
-        while killedAt == 0, child.isRunning, ContinuousClock.now < deadline {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".steward-partial-") {
-                var info = stat()
-                if lstat(folder + "/" + name, &info) == 0, Int64(info.st_size) >= 32 << 20 {
-                    let size = Int64(info.st_size)
-                    child.signal(SIGKILL)
-                    killedAt = size
-                }
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        let killed = await Self.kill(child, when: { Self.partialSize(in: folder) >= 4 << 20 })
         let status = try await child.wait(timeout: .seconds(30))
         Watchdog.shared.forget(pid: child.pid)
-        #expect(killedAt > 0, "the migration was not caught in the middle of the large file")
+        #expect(killed, "the migration was not caught in the middle of the large file")
         #expect(status == 128 + SIGKILL)
         #expect(!FileManager.default.fileExists(atPath: destination + "/" + large), "a partial file under its final name")
+        #expect(TreeSnapshot.leftovers(under: folder).count == 1, "the partial copy lives under its temporary name")
 
         let finished = try await Migrate.run(Array(arguments.dropFirst(2)))
         #expect(finished.status == 0, "\(finished.output)")

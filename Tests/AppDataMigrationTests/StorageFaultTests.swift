@@ -47,13 +47,13 @@ struct StorageFaultTests {
         let original = try fixture.writeProperties(appDataDir: fixture.appData)
         let mount = fixture.folder.file("readonly")
         try await TestMount.with(mount, options: "ro,size=1m") {
-        for destination in [mount, mount + "/appdata"] {
-            let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", destination, "--properties", fixture.properties, "--apply"])
-            #expect(result.status == 1, "\(result.output)")
-            #expect(result.output.contains("is on a read-only file system"), "\(result.output)")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: mount) == [])
-            #expect(Fixture.bytes(fixture.properties) == original)
-        }
+            for destination in [mount, mount + "/appdata"] {
+                let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", destination, "--properties", fixture.properties, "--apply"])
+                #expect(result.status == 1, "\(result.output)")
+                #expect(result.output.contains("is on a read-only file system"), "\(result.output)")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: mount) == [])
+                #expect(Fixture.bytes(fixture.properties) == original)
+            }
         }
     }
 
@@ -64,11 +64,11 @@ struct StorageFaultTests {
         try fixture.makeAppData(bigFile: 5_000_000)
         let mount = fixture.folder.file("small")
         try await TestMount.with(mount, options: "size=2m") {
-        let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", mount + "/appdata", "--apply"])
-        #expect(result.status == 1, "\(result.output)")
-        #expect(result.output.contains("not enough free space"), "\(result.output)")
-        #expect(result.output.contains("2.0 MB free"), "\(result.output)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: mount) == [])
+            let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", mount + "/appdata", "--apply"])
+            #expect(result.status == 1, "\(result.output)")
+            #expect(result.output.contains("not enough free space"), "\(result.output)")
+            #expect(result.output.contains("2.0 MB free"), "\(result.output)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: mount) == [])
         }
     }
 
@@ -80,26 +80,26 @@ struct StorageFaultTests {
         let original = try fixture.writeProperties(appDataDir: fixture.appData)
         let mount = fixture.folder.file("filling")
         try await TestMount.with(mount, options: "size=2m") {
-        let destination = mount + "/appdata"
-        let arguments = ["--from-appdata", fixture.appData, "--to", destination, "--properties", fixture.properties, "--apply"]
+            let destination = mount + "/appdata"
+            let arguments = ["--from-appdata", fixture.appData, "--to", destination, "--properties", fixture.properties, "--apply"]
 
-        // Past the up-front check (as when something else fills the storage meanwhile): a real ENOSPC.
-        let full = try await Migrate.run(arguments, environment: [MigrationPlanner.skipSpaceCheckVariable: "1"])
-        #expect(full.status == 1, "\(full.output)")
-        #expect(full.output.contains("No space left on device"), "\(full.output)")
-        #expect(full.output.contains("run the same command again"), "\(full.output)")
-        #expect(TreeSnapshot.leftovers(under: destination) == [])
-        #expect(Fixture.bytes(fixture.properties) == original)
-        #expect(try await Migrate.verify(destination).status == 1)
+            // Past the up-front check (as when something else fills the storage meanwhile): a real ENOSPC.
+            let full = try await Migrate.run(arguments, environment: [MigrationPlanner.skipSpaceCheckVariable: "1"])
+            #expect(full.status == 1, "\(full.output)")
+            #expect(full.output.contains("No space left on device"), "\(full.output)")
+            #expect(full.output.contains("run the same command again"), "\(full.output)")
+            #expect(TreeSnapshot.leftovers(under: destination) == [])
+            #expect(Fixture.bytes(fixture.properties) == original)
+            #expect(try await Migrate.verify(destination).status == 1)
 
-        try await TestMount.remount(mount, options: "size=20m")
-        let finished = try await Migrate.run(arguments)
-        #expect(finished.status == 0, "\(finished.output)")
-        let expected = try TreeSnapshot.take(fixture.appData).relocated(from: fixture.appData, to: destination)
-        #expect(try TreeSnapshot.take(destination).differences(from: expected) == [])
-        #expect(TreeSnapshot.leftovers(under: destination) == [])
-        #expect(Fixture.bytes(fixture.properties) == (try Fixture.expectedProperties(original, destination: destination)))
-        #expect(try await Migrate.verify(destination).status == 0)
+            try await TestMount.remount(mount, options: "size=20m")
+            let finished = try await Migrate.run(arguments)
+            #expect(finished.status == 0, "\(finished.output)")
+            let expected = try TreeSnapshot.take(fixture.appData).relocated(from: fixture.appData, to: destination)
+            #expect(try TreeSnapshot.take(destination).differences(from: expected) == [])
+            #expect(TreeSnapshot.leftovers(under: destination) == [])
+            #expect(Fixture.bytes(fixture.properties) == (try Fixture.expectedProperties(original, destination: destination)))
+            #expect(try await Migrate.verify(destination).status == 0)
         }
     }
 }

@@ -12,7 +12,7 @@ public struct MigrationError: Error, CustomStringConvertible, Sendable, Equatabl
         // Refusals: nothing has been changed.
         case badPath, nested, serverRunning, databaseActive, foreignDestination, notEnoughSpace
         case readOnlyDestination, escapingSymlink, unsupportedFile, sourceMissing, propertiesInvalid
-        case notMigrated, originalsChanged, copiesChanged
+        case notMigrated, originalsChanged, copiesChanged, conflict
         // Failures part-way: the journal lets the next run carry on.
         case ioFailure, verificationFailed, sourceChanged, journalDamaged
     }

@@ -14,7 +14,8 @@ public struct MigrationPlan: Sendable {
         public var folders = 0
         public var links = 0
         public var bytes: Int64 = 0
-        /// Files an earlier run already copied and verified: not copied again.
+        /// Files an earlier run already copied and verified (or that a node has since changed in the
+        /// destination): not copied again.
         public var verifiedFiles = 0
         public var verifiedBytes: Int64 = 0
     }
@@ -69,14 +70,19 @@ public struct MigrationPlan: Sendable {
     public var verifiedFiles: Int { items.reduce(0) { $0 + $1.verifiedFiles } }
     public var verifiedBytes: Int64 { items.reduce(0) { $0 + $1.verifiedBytes } }
 
-    /// True when the file `entry` is already verified in place: the journal has it with the
-    /// source's current size and time, and the copy under its final name has that size.
-    func isVerified(_ entry: TreeEntry) -> Bool {
-        guard entry.kind == .file, let record = journal?.files[entry.relative],
-              record.size == entry.size, record.modified == entry.modified,
-              let copy = TreeEntry.stat(PathRules.join(destination, entry.relative)),
-              TreeEntry.kind(of: copy) == .file else { return false }
-        return Int64(copy.st_size) == entry.size
+    /// What to do with each source file (by relative path); see `CopyDecision`.
+    public internal(set) var decisions: [String: CopyDecision] = [:]
+
+    /// Files changed in the destination since they were migrated (a node's logs), kept as they are.
+    public var keptNewer: [String] { decisions.filter { $0.value == .keptNewer }.map(\.key).sorted() }
+
+    /// True when `entry` must be (re)written in the destination.
+    func needsWriting(_ entry: TreeEntry) -> Bool {
+        switch entry.kind {
+        case .file: return (decisions[entry.relative] ?? .copy) == .copy
+        case .symlink: return !isLinked(entry)
+        case .directory: return false
+        }
     }
 
     /// True when the link `entry` is already in place with the journaled target.

@@ -59,8 +59,8 @@ public struct MigrationPlanner: Sendable {
         return plan
     }
 
-    /// Walks every item, counts it, and notes what an earlier run already verified.
-    func scan(into plan: inout MigrationPlan) {
+    /// Walks every item, counts it, and (when `deciding`) decides for each file whether to copy it.
+    func scan(into plan: inout MigrationPlan, deciding: Bool = true) {
         let items: [String]
         do {
             items = try source.items()
@@ -73,6 +73,7 @@ public struct MigrationPlanner: Sendable {
             source: source, realRoot: PathRules.realPath(source.path) ?? source.path,
             copiedRoots: source.kind == .appData ? [""] : present, destination: destination)
         var result = TreeScanner.Result()
+        let records = plan.journal.flatMap { $0.belongs(to: source) ? $0.files : nil } ?? [:]
         for item in items {
             var summary = MigrationPlan.Item(
                 item: item, present: present.contains(item), destination: PathRules.join(destination, item),
@@ -86,7 +87,11 @@ public struct MigrationPlanner: Sendable {
                 case .file:
                     summary.files += 1
                     summary.bytes += entry.size
-                    if plan.isVerifiedAfterScan(entry) {
+                    guard deciding else { continue }
+                    let decision = CopyDecision.decide(entry, record: records[entry.relative], destination: destination)
+                    plan.decisions[entry.relative] = decision
+                    if case .conflict(let message) = decision { result.problems.append(MigrationError(.conflict, message)) }
+                    if decision == .verified || decision == .keptNewer {
                         summary.verifiedFiles += 1
                         summary.verifiedBytes += entry.size
                     }
@@ -96,9 +101,13 @@ public struct MigrationPlanner: Sendable {
         }
         plan.entries = result.entries
         plan.refusals += Self.grouped(result.problems)
+        if !plan.keptNewer.isEmpty {
+            let shown = plan.keptNewer.prefix(5).joined(separator: ", ") + (plan.keptNewer.count > 5 ? ", …" : "")
+            plan.notes.append("\(plan.keptNewer.count) files changed in the destination since they were migrated are kept as they are (\(shown))")
+        }
         if let journal = plan.journal, journal.belongs(to: source) {
             let pending = plan.entries.contains { entry in
-                entry.kind == .directory ? !journal.directories.contains(entry.relative) : !plan.isVerifiedAfterScan(entry)
+                entry.kind == .directory ? !journal.directories.contains(entry.relative) : plan.needsWriting(entry)
             }
             if !pending, journal.copied, let completed = journal.completed {
                 plan.status = .complete(completed)
@@ -126,7 +135,7 @@ public struct MigrationPlanner: Sendable {
     }
 
     func checkSpace(_ plan: inout MigrationPlan) {
-        let pending = plan.entries.filter { !plan.isVerifiedAfterScan($0) }
+        let pending = plan.entries.filter { $0.kind == .directory || plan.needsWriting($0) }
         guard let space = SpaceCheck.measure(destination: destination, pending: pending) else {
             plan.notes.append("cannot measure the free space at \(destination) (statvfs failed)")
             return
@@ -148,9 +157,4 @@ public struct MigrationPlanner: Sendable {
                 "not enough free inodes at \(destination): the migration creates \(space.neededInodes) entries, \(space.measured) allows \(space.availableInodes ?? 0) more"))
         }
     }
-}
-
-extension MigrationPlan {
-    /// `isVerified`, usable while the plan is being built (the journal is already read).
-    func isVerifiedAfterScan(_ entry: TreeEntry) -> Bool { isVerified(entry) || isLinked(entry) }
 }

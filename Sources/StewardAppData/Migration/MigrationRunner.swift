@@ -86,7 +86,10 @@ public struct MigrationRunner {
             case .directory:
                 try ensureFolder(final, initialMode: 0o700)
             case .file:
-                if plan.isVerified(entry) {
+                switch plan.decisions[entry.relative] ?? .copy {
+                case .copy: break
+                case .conflict(let message): throw MigrationError(.conflict, message)
+                case .verified, .keptNewer:
                     summary.skippedFiles += 1
                     summary.skippedBytes += entry.size
                     observer(.fileDone(entry.relative, bytes: entry.size, skipped: true))

@@ -76,7 +76,7 @@ public struct OriginalsRemover {
     func compare(_ journal: MigrationJournal.State, _ plan: inout Plan) {
         let scan = MigrationPlanner(source: source, destination: destination, propertiesFile: nil)
         var draft = MigrationPlan(source: source, destination: destination, database: .notChecked(""))
-        scan.scan(into: &draft)
+        scan.scan(into: &draft, deciding: false)
         var problems = draft.refusals.map {
             MigrationError(.originalsChanged, "\($0.message)\n(found in the source since the migration: migrate again before deleting)")
         }
