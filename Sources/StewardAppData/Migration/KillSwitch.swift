@@ -5,9 +5,10 @@ import Synchronization
 /// so tests can prove that a real process killed there leaves nothing half-done.
 ///
 /// The value is `N` (the Nth step of any kind), `NAME` (the first step called NAME) or `NAME:N`
-/// (the Nth step called NAME). Step names: `journal-created`, `destination-created`, `dir-created`,
-/// `file-created`, `file-chunk` (each block), `file-middle` (a block after the first), `file-written`, `file-fsynced`, `file-verified`, `file-renamed`,
-/// `link-created`, `journal-appended`, `layout-created`, `dir-finalized`, `properties-backup-written`,
+/// (the Nth step called NAME). Steps: `destination-created`, `journal-created`, `dir-created`,
+/// `file-created`, `file-chunk` (each block written), `file-middle` (a block after a file's first),
+/// `file-written`, `file-fsynced`, `file-verified`, `file-renamed`, `link-created`,
+/// `journal-appended`, `layout-created`, `dir-finalized`, `properties-backup-written`,
 /// `properties-temp-written`, `properties-fsynced`, `properties-renamed`, `complete`,
 /// `original-deleted`. Unset (always, outside tests), it does nothing.
 public final class KillSwitch: Sendable {

@@ -54,7 +54,4 @@ public struct MigrationSource: Sendable, Equatable {
 
     /// The option that names this source on the command line, for messages.
     public var option: String { kind == .appData ? "--from-appdata" : "--from-install" }
-
-    /// The folders under the source where a running node holds `logs/<node>/server.lock`.
-    public var lockFolder: String { path + "/logs" }
 }

@@ -59,12 +59,9 @@ enum SpaceCheck {
             readOnly: info.f_flag & UInt(ST_RDONLY) != 0,
             writable: access(measured, W_OK) == 0)
     }
-
-    /// Bytes for people: `1.5 GB`, `300.0 MB`, `12 KB`, `900 B`.
-    static func format(_ bytes: Int64) -> String { ByteCount.format(bytes) }
 }
 
-/// Sizes written for people, in powers of 1024 with the usual short names.
+/// Sizes for people, in powers of 1024: `1.5 GB`, `300.0 MB`, `12.0 KB`, `900 B`.
 public enum ByteCount {
     public static func format(_ bytes: Int64) -> String {
         let units = ["B", "KB", "MB", "GB", "TB"]
