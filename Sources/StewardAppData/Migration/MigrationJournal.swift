@@ -78,7 +78,7 @@ final class JournalWriter {
     init(destination: String, source: MigrationSource) throws(MigrationError) {
         let folder = MigrationJournal.folder(in: destination)
         path = MigrationJournal.path(in: destination)
-        if mkdir(folder, 0o755) != 0, errno != EEXIST { throw .io("create the journal folder", folder, errno: errno) }
+        if TreeEntry.stat(folder) == nil { try MigrationRunner.makeFolder(folder, mode: 0o755) }
         if !FileManager.default.fileExists(atPath: path) {
             let text = [JournalRecord.header, .source(source.kind, source.path)].map { $0.line + "\n" }.joined()
             do {

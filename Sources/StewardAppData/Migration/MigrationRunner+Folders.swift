@@ -19,8 +19,20 @@ extension MigrationRunner {
             }
             return
         }
-        guard mkdir(path, initialMode) == 0 else { throw .io("create the folder", path, errno: errno) }
+        try Self.makeFolder(path, mode: initialMode)
         killSwitch.step("dir-created")
+    }
+
+    /// `mkdir`, then fsync the parent: the journal must never list files in a folder that a power
+    /// cut could still take back.
+    static func makeFolder(_ path: String, mode: mode_t) throws(MigrationError) {
+        guard mkdir(path, mode) == 0 else { throw .io("create the folder", path, errno: errno) }
+        let parent = (path as NSString).deletingLastPathComponent
+        do {
+            try AtomicFile.syncDirectory(parent)
+        } catch {
+            throw .io("fsync the folder", parent, errno: error.code)
+        }
     }
 
     /// The folders above an installation item (`conf/server` for `conf/server/log4j.properties`).
@@ -45,7 +57,7 @@ extension MigrationRunner {
     func createLayoutFolder(_ relative: String, _ journal: JournalWriter, _ summary: inout Summary) throws(MigrationError) {
         let path = PathRules.join(destination, relative)
         guard TreeEntry.stat(path) == nil else { return }
-        guard mkdir(path, 0o755) == 0 else { throw .io("create the folder", path, errno: errno) }
+        try Self.makeFolder(path, mode: 0o755)
         try journal.append(.layout(relative))
         killSwitch.step("layout-created")
         summary.createdLayoutFolders.append(relative)

@@ -117,7 +117,7 @@ public struct MigrationRunner {
         var current = ""
         for part in path.split(separator: "/") {
             current += "/" + part
-            if mkdir(current, 0o755) != 0, errno != EEXIST { throw .io("create the folder", current, errno: errno) }
+            if TreeEntry.stat(current) == nil { try makeFolder(current, mode: 0o755) }
         }
     }
 }
