@@ -7,12 +7,13 @@ struct AppDataMigrate: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Move an appdata folder, or an older installation's data, to a new (shared) appdata folder.",
         discussion: """
-            Prints the plan and changes nothing unless --apply is given. Files are copied to a
-            temporary name, fsynced, checked by SHA-256 and renamed into place; a journal in
-            DEST/.steward-migration/ records each one, so an interrupted run is finished by running
+            Prints the plan and changes nothing unless --apply is given. Files are copied to a \
+            temporary name, fsynced, checked by SHA-256 and renamed into place; a journal in \
+            DEST/.steward-migration/ records each one, so an interrupted run is finished by running \
             the same command again. The originals stay until --delete-originals --apply.
-            Refuses (exit 1, nothing changed) while a server runs on the data, when DEST holds
-            other data, is inside the source (or around it), is read-only or too small, and when
+
+            Refuses (exit 1, nothing changed) while a server runs on the data, when DEST holds \
+            other data, is inside the source (or around it), is read-only or too small, and when \
             the source has symbolic links that point outside it. See docs/appdata-migration.md.
             """)
 
