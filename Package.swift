@@ -37,7 +37,7 @@ let package = Package(
     targets: [
         .target(name: "StewardModel"),
         .target(name: "StewardConfiguration", dependencies: ["StewardModel"]),
-        .target(name: "StewardAppData", dependencies: ["StewardModel"]),
+        .target(name: "StewardAppData", dependencies: ["StewardModel", "StewardConfiguration", crypto]),
         // System OpenSSL, only to pick a PKCS#12 entry by alias (see include/steward_keystore.h).
         .target(name: "CStewardKeystore", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "StewardKeystore", dependencies: [
@@ -65,6 +65,7 @@ let package = Package(
         .executableTarget(name: "steward-server", dependencies: ["StewardServer", argumentParser]),
         .executableTarget(name: "stewardctl", dependencies: [
             "StewardClient", "StewardAppData", "StewardKeystore", "StewardConfiguration", "StewardModel", argumentParser,
+            "StewardDatabase", postgres, logging,
         ]),
         .target(name: "StewardTesting", dependencies: [
             "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL, x509, httpClient,
@@ -80,6 +81,9 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: [
             "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardAgentProtocol", "StewardDatabase",
             "steward-server", "stewardctl",
+        ]),
+        .testTarget(name: "AppDataMigrationTests", dependencies: [
+            "StewardAppData", "StewardConfiguration", "StewardTesting", "stewardctl", "steward-server",
         ]),
     ]
 )

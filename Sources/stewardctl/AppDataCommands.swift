@@ -7,7 +7,7 @@ struct AppDataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "appdata",
         abstract: "Create and check shared appdata folders.",
-        subcommands: [AppDataInit.self])
+        subcommands: [AppDataInit.self, AppDataMigrate.self, AppDataVerify.self])
 }
 
 struct AppDataInit: AsyncParsableCommand {

@@ -1,0 +1,119 @@
+import Foundation
+import StewardAppData
+import StewardConfiguration
+import StewardTesting
+import Testing
+
+@Suite("Real nodes: refused while running, and started on the migrated appdata", .serialized)
+struct NodeOnMigratedAppDataTests {
+    func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    func clusterID(_ appData: String) -> String? {
+        (try? String(contentsOfFile: appData + "/cluster.id", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("moving a cluster's appdata: refused while the node runs or the database shows it fresh; the node starts on the copy; originals deleted once")
+    func fromAppData() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a")
+            let destination = cluster.folder.file("shared storage/appdata é")
+            let arguments = ["--from-appdata", cluster.appData, "--to", destination, "--properties", node.configFile, "--apply"]
+
+            let running = try await Migrate.run(arguments)
+            #expect(running.status == 1, "\(running.output)")
+            #expect(running.output.contains("a Steward server is still running on this data (node node-a"), "\(running.output)")
+            #expect(running.output.contains("shows nodes of this cluster running (node-a"), "\(running.output)")
+            #expect(!exists(destination))
+
+            // Killed: the kernel released its lock, but the database saw it seconds ago.
+            await node.kill9()
+            let killed = try await Migrate.run(arguments)
+            #expect(killed.status == 1, "\(killed.output)")
+            #expect(!killed.output.contains("still running on this data"), "\(killed.output)")
+            #expect(killed.output.contains("shows nodes of this cluster running (node-a"), "\(killed.output)")
+            #expect(!exists(destination))
+
+            // Stopped cleanly, the node is marked stopped: the migration goes ahead.
+            let restarted = try await cluster.start("node-a")
+            await restarted.stop()
+            let migrated = try await Migrate.run(arguments)
+            #expect(migrated.status == 0, "\(migrated.output)")
+            #expect(migrated.output.contains("no node running"), "\(migrated.output)")
+            let value = try PropertiesFile.load(path: restarted.configFile)["server.appdata.dir"]
+            #expect(value == destination)
+            #expect(try await Migrate.verify(destination).status == 0)
+
+            let moved = try await cluster.start("node-a", extra: ["server.appdata.dir": value])
+            let info = try await Binaries.stewardctl(["cluster", "info", "--url", moved.httpURL, "--json"])
+            #expect(info.status == 0, "\(info.output)")
+            let id = try #require(clusterID(destination))
+            #expect(info.output.contains(id))
+            #expect(try String(contentsOfFile: destination + "/logs/node-a/server.log", encoding: .utf8).contains("node online"))
+            await moved.stop()
+
+            let delete = ["--delete-originals", "--from-appdata", cluster.appData, "--to", destination, "--apply"]
+            let deleted = try await Migrate.run(delete)
+            #expect(deleted.status == 0, "\(deleted.output)")
+            #expect(deleted.output.contains("logs/node-a/server.log"), "a log grown on the new appdata is reported: \(deleted.output)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: cluster.appData) == [])
+            let again = try await Migrate.run(delete)
+            #expect(again.status == 0, "\(again.output)")
+            #expect(again.output.contains("nothing to do"), "\(again.output)")
+            #expect(exists(destination + "/conf/server.keystore"))
+        }
+    }
+
+    @Test("an older installation's data: migrated, claimed with --claim-appdata, the node comes up; originals deleted but installed.version kept")
+    func fromInstall() async throws {
+        try await TestCluster.with { cluster in
+            let first = try await cluster.start("node-a")
+            await first.stop()
+
+            let install = cluster.folder.file("node-b install")
+            for item in ["conf/server.keystore", "conf/server/log4j.properties", "conf/server/notification-templates"] {
+                try FileManager.default.createDirectory(atPath: (install + "/" + item as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: cluster.appData + "/" + item, toPath: install + "/" + item)
+            }
+            try Fixture.write(install + "/var/plugins/deploy tools é.jar", Fixture.pseudoRandom(50_000, seed: 9))
+            try Fixture.write(install + "/logs/node-b/server.log", "from the old installation\n")
+            try Fixture.write(install + "/conf/installed.version", "0.9.0\n")
+            try Fixture.write(install + "/bin/steward-server", "old binary", mode: 0o755)
+
+            let properties = cluster.folder.file("node-b/installed.properties")
+            let settings = cluster.properties(name: "node-b", ports: [18080, 18443, 17919], extra: ["server.appdata.dir": install])
+            let text = "# node-b, before the migration\n" + settings.sorted { $0.key < $1.key }
+                .map { "\($0.key)=\(PropertiesEditor.escapeValue($0.value))\n" }.joined()
+            try Fixture.write(properties, text, modified: nil)
+
+            let destination = cluster.folder.file("shared/node-b appdata")
+            let migrated = try await Migrate.run(["--from-install", install, "--to", destination, "--properties", properties, "--apply"])
+            #expect(migrated.status == 0, "\(migrated.output)")
+            #expect(migrated.output.contains("no node running"), "\(migrated.output)")
+            let value = try PropertiesFile.load(path: properties)["server.appdata.dir"]
+            #expect(value == destination)
+            #expect(!exists(destination + "/cluster.id"))
+
+            let unclaimed = try await cluster.refusal("node-b", extra: ["server.appdata.dir": value])
+            #expect(unclaimed.status == 1)
+            #expect(unclaimed.output.contains("--claim-appdata"), "\(unclaimed.output)")
+
+            let node = try await cluster.start("node-b", extra: ["server.appdata.dir": value], arguments: ["--claim-appdata"])
+            #expect(clusterID(destination) != nil)
+            #expect(clusterID(destination) == clusterID(cluster.appData))
+            let info = try await Binaries.stewardctl(["cluster", "info", "--url", node.httpURL, "--json"])
+            #expect(info.output.contains("node-b"), "\(info.output)")
+            await node.stop()
+
+            let delete = ["--delete-originals", "--from-install", install, "--to", destination, "--apply"]
+            let deleted = try await Migrate.run(delete)
+            #expect(deleted.status == 0, "\(deleted.output)")
+            for item in ["var/plugins", "logs", "conf/server.keystore", "conf/server/log4j.properties", "conf/server/notification-templates"] {
+                #expect(!exists(install + "/" + item), "\(item)")
+            }
+            #expect(exists(install + "/conf/installed.version"))
+            #expect(exists(install + "/bin/steward-server"))
+            #expect(exists(destination + "/var/plugins/deploy tools é.jar"))
+            #expect(try await Migrate.run(delete).output.contains("nothing to do"))
+        }
+    }
+}
