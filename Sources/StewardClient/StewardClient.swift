@@ -34,7 +34,7 @@ public final class StewardClient: Sendable {
     public let baseURL: String
     let tls: TLSConfiguration
     let timeout: TimeAmount
-    let token: String?
+    public let token: String?
     let session: Session?
 
     public init(baseURL: String, trust: Trust = .system, token: String? = nil, session: Session? = nil, timeout: Duration = .seconds(30)) {

@@ -13,12 +13,13 @@ public final class ServerProcess: Sendable {
     public let outputFile: String
     let process: ChildProcess
 
-    init(name: String, configFile: String, ports: [Int], outputFile: String, arguments: [String]) throws {
+    init(name: String, configFile: String, ports: [Int], outputFile: String, arguments: [String], environment: [String: String]) throws {
         self.name = name
         self.configFile = configFile
         (httpPort, httpsPort, webSocketPort) = (ports[0], ports[1], ports[2])
         self.outputFile = outputFile
-        process = try ChildProcess(try Binaries.path("steward-server"), ["--config", configFile] + arguments, outputFile: outputFile)
+        process = try ChildProcess(try Binaries.path("steward-server"), ["--config", configFile] + arguments,
+                                   environment: environment, outputFile: outputFile)
         Watchdog.shared.watch(pid: process.pid)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import StewardAppData
+import StewardClient
 import Synchronization
 
 /// A cluster for one test: its own database, a shared appdata folder made from the template,
@@ -7,12 +8,17 @@ import Synchronization
 /// Use `TestCluster.with { cluster in … }`, which stops every process and removes every file.
 public final class TestCluster: Sendable {
     public static let keystorePassword = "test-keystore-password"
+    /// The first admin's password (given to every node as STEWARD_ADMIN_PASSWORD).
+    public static let adminPassword = "test-admin-password-0"
 
     public let database: TestDatabase
     public let folder: TemporaryDirectory
     public let appData: String
     public let keystorePasswordFile: String
     private let nodes = Mutex<[ServerProcess]>([])
+    private let adminToken = Mutex<String?>(nil)
+    /// Passwords and tokens this cluster handed out; teardown fails the test if a log holds one.
+    private let secrets = Mutex<[String]>([TestCluster.adminPassword, TestCluster.keystorePassword])
 
     init(database: TestDatabase, folder: TemporaryDirectory) throws {
         self.database = database
@@ -20,7 +26,11 @@ public final class TestCluster: Sendable {
         appData = folder.file("appdata")
         keystorePasswordFile = try folder.write("keystore.password", Self.keystorePassword + "\n", permissions: 0o600)
         _ = try folder.write("database.password", database.server.password + "\n", permissions: 0o600)
+        secrets.withLock { $0.append(database.server.password) }
     }
+
+    /// Registers a secret (a token, a password) that must never appear in a log.
+    public func neverLog(_ secret: String) { secrets.withLock { $0.append(secret) } }
 
     public static func with<T: Sendable>(
         keystoreEntries: [TestKeystore.EntrySpec] = [.init(alias: "steward")],
@@ -37,14 +47,18 @@ public final class TestCluster: Sendable {
             await database.drop()
             throw error
         }
+        let result: T
         do {
-            let result = try await body(cluster)
-            await cluster.tearDown()
-            return result
+            result = try await body(cluster)
         } catch {
             await cluster.tearDown()
             throw error
         }
+        await cluster.stopNodes()
+        let leaks = cluster.leakedSecrets()
+        await cluster.tearDown()
+        if !leaks.isEmpty { throw HarnessError("secrets found in logs: \(leaks.joined(separator: ", "))") }
+        return result
     }
 
     func createAppData(keystoreEntries: [TestKeystore.EntrySpec]) throws {
@@ -73,19 +87,23 @@ public final class TestCluster: Sendable {
             "database.pool.size": "4",
             "cluster.heartbeat.interval": "1s",
             "cluster.node.offline.after": "4s",
+            // Tests log in often; full-strength bcrypt would only make them slow.
+            "security.bcrypt.cost": "4",
         ]
         for (key, value) in extra { properties[key] = value }
         return properties
     }
 
     /// Writes `installed.properties` for `name` and launches the node without waiting for it.
-    public func launch(_ name: String, extra: [String: String?] = [:], arguments: [String] = [], rawConfig: String? = nil) throws -> ServerProcess {
+    public func launch(_ name: String, extra: [String: String?] = [:], arguments: [String] = [], rawConfig: String? = nil,
+                       environment: [String: String] = ["STEWARD_ADMIN_PASSWORD": TestCluster.adminPassword]) throws -> ServerProcess {
         let ports = try FreePorts.take(3)
         let text = rawConfig ?? properties(name: name, ports: ports, extra: extra)
             .sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escape($0.value))" }.joined(separator: "\n") + "\n"
         let configFile = try folder.write("nodes/\(name)/installed.properties", text)
         let process = try ServerProcess(name: name, configFile: configFile, ports: ports,
-                                        outputFile: folder.file("nodes/\(name)/output.log"), arguments: arguments)
+                                        outputFile: folder.file("nodes/\(name)/output.log"), arguments: arguments,
+                                        environment: environment)
         nodes.withLock { $0.append(process) }
         return process
     }
@@ -104,14 +122,45 @@ public final class TestCluster: Sendable {
         return (status, node.output)
     }
 
+    /// An API client for `node` (its HTTP port unless `secure`), logged in as the first admin.
+    public func adminClient(_ node: ServerProcess, secure: Bool = false) async throws -> StewardClient {
+        let base = secure ? StewardClient(baseURL: node.httpsURL, trust: .insecure) : StewardClient(baseURL: node.httpURL)
+        if let token = adminToken.withLock({ $0 }) { return base.with(token: token) }
+        let login = try await base.loginForToken(username: "admin", password: Self.adminPassword, tokenName: "tests")
+        guard let token = login.token?.secret else { throw HarnessError("the admin login returned no token") }
+        adminToken.withLock { $0 = token }
+        neverLog(token)
+        return base.with(token: token)
+    }
+
     /// The node's log file in appdata.
     public func logFile(of name: String) -> String { appData + "/logs/\(name)/server.log" }
 
-    public func tearDown() async {
+    public func stopNodes() async {
         let running = nodes.withLock { $0 }
         await withTaskGroup(of: Void.self) { group in
             for node in running { group.addTask { await node.stop(grace: .seconds(10)) } }
         }
+    }
+
+    /// Log files (appdata/logs/*/server.log*, each node's output) that contain a registered secret.
+    public func leakedSecrets() -> [String] {
+        let known = secrets.withLock { $0 }
+        var files = nodes.withLock { $0.map(\.outputFile) }
+        let logs = appData + "/logs"
+        for folder in (try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? [] {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: "\(logs)/\(folder)")) ?? [] where file.hasPrefix("server.log") {
+                files.append("\(logs)/\(folder)/\(file)")
+            }
+        }
+        return files.compactMap { file in
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+            return known.contains(where: { text.contains($0) }) ? file : nil
+        }
+    }
+
+    public func tearDown() async {
+        await stopNodes()
         await database.drop()
         if ProcessInfo.processInfo.environment["STEWARD_TEST_KEEP"] == nil { folder.remove() }
     }

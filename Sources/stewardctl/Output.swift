@@ -36,6 +36,7 @@ enum Table {
 struct Failure: Error, CustomStringConvertible {
     static let refused: Int32 = 1
     static let unreachable: Int32 = 3
+    static let unauthenticated: Int32 = 4
 
     let message: String
     let code: Int32

@@ -44,7 +44,9 @@ struct NodeOnMigratedAppDataTests {
             #expect(try await Migrate.verify(destination).status == 0)
 
             let moved = try await cluster.start("node-a", extra: ["server.appdata.dir": value])
-            let info = try await Binaries.stewardctl(["cluster", "info", "--url", moved.httpURL, "--json"])
+            let token = try await cluster.adminClient(moved).token ?? ""
+            let info = try await Binaries.stewardctl(["cluster", "info", "--url", moved.httpURL, "--json"],
+                                                     environment: ["STEWARD_TOKEN": token, "STEWARD_CONFIG": "/nonexistent/stewardctl.json"])
             #expect(info.status == 0, "\(info.output)")
             let id = try #require(clusterID(destination))
             #expect(info.output.contains(id))
@@ -100,7 +102,9 @@ struct NodeOnMigratedAppDataTests {
             let node = try await cluster.start("node-b", extra: ["server.appdata.dir": value], arguments: ["--claim-appdata"])
             #expect(clusterID(destination) != nil)
             #expect(clusterID(destination) == clusterID(cluster.appData))
-            let info = try await Binaries.stewardctl(["cluster", "info", "--url", node.httpURL, "--json"])
+            let token = try await cluster.adminClient(node).token ?? ""
+            let info = try await Binaries.stewardctl(["cluster", "info", "--url", node.httpURL, "--json"],
+                                                     environment: ["STEWARD_TOKEN": token, "STEWARD_CONFIG": "/nonexistent/stewardctl.json"])
             #expect(info.output.contains("node-b"), "\(info.output)")
             await node.stop()
 

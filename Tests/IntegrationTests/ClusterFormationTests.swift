@@ -13,7 +13,7 @@ struct ClusterFormationTests {
             let nodes = try ["node-a", "node-b", "node-c"].map { try cluster.launch($0) }
             for node in nodes { try await node.waitUntilLive() }
             var ids: Set<ClusterID> = []
-            for node in nodes { ids.insert(try await StewardClient(baseURL: node.httpURL).clusterInfo().clusterID) }
+            for node in nodes { ids.insert(try await cluster.adminClient(node).clusterInfo().clusterID) }
             #expect(ids.count == 1)
             let counts = try await cluster.database.withConnection { connection, logger in
                 try await connection.query("""
@@ -64,7 +64,7 @@ struct ClusterFormationTests {
     func unclaimedAppData() async throws {
         try await TestCluster.with { cluster in
             let first = try await cluster.start("node-a")
-            let info = try await StewardClient(baseURL: first.httpURL).clusterInfo()
+            let info = try await cluster.adminClient(first).clusterInfo()
             await first.stop()
             try FileManager.default.removeItem(atPath: cluster.appData + "/cluster.id")
             let (status, output) = try await cluster.refusal("node-a")

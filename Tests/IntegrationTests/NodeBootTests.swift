@@ -15,8 +15,8 @@ struct NodeBootTests {
             var clusterIDs: Set<ClusterID> = []
             var names: [String] = []
             for node in [a, b] {
-                for url in [node.httpURL, node.httpsURL] {
-                    let info = try await StewardClient(baseURL: url, trust: .insecure).clusterInfo()
+                for secure in [false, true] {
+                    let info = try await cluster.adminClient(node, secure: secure).clusterInfo()
                     clusterIDs.insert(info.clusterID)
                     names.append(info.nodeName)
                     #expect(info.softwareVersion == StewardVersion.current.description)
@@ -34,8 +34,9 @@ struct NodeBootTests {
     func everyPortServesHealth() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
+            let token = try await cluster.adminClient(node).token
             for url in [node.httpURL, node.httpsURL, "https://127.0.0.1:\(node.webSocketPort)"] {
-                let client = StewardClient(baseURL: url, trust: .insecure)
+                let client = StewardClient(baseURL: url, trust: .insecure, token: token)
                 let live = try await client.raw(.GET, "/health/live")
                 #expect(live.status == 200, "\(url)/health/live")
                 let (ready, report) = try await client.readiness()
@@ -51,7 +52,7 @@ struct NodeBootTests {
     func webSocketHello() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
-            let info = try await StewardClient(baseURL: node.httpURL).clusterInfo()
+            let info = try await cluster.adminClient(node).clusterInfo()
             let messages = try await WebSocketProbe.exchange(url: node.webSocketURL + AgentProtocol.path, expecting: 1)
             let hello = try EnvelopeCoding.decode(messages[0], as: ServerHello.self)
             #expect(hello.v == AgentProtocol.version)

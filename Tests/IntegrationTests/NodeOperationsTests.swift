@@ -64,7 +64,7 @@ struct NodeOperationsTests {
     func gracefulShutdown() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
-            let client = StewardClient(baseURL: node.httpURL)
+            let client = try await cluster.adminClient(node)
             // Hold a lock on the cluster row so that /api/v1/cluster/info waits in the database.
             let locked = AsyncStream<Void>.makeStream()
             let release = AsyncStream<Void>.makeStream()
@@ -108,7 +108,7 @@ struct NodeOperationsTests {
                 "database.password.file": nil, "database.password": databasePassword,
                 "server.keystore.password.file": nil, "server.keystore.password": TestCluster.keystorePassword,
             ])
-            _ = try await StewardClient(baseURL: node.httpsURL, trust: .insecure).clusterInfo()
+            _ = try await cluster.adminClient(node, secure: true).clusterInfo()
             await node.stop()
             // A refused start with a wrong password must not echo it either.
             let (status, refusal) = try await cluster.refusal("node-b", extra: [

@@ -23,11 +23,16 @@ struct QuickstartTests {
         do {
             #expect(started.status == 0, "\(started.output)")
             let trust = StewardClient.Trust.caFile(folder.file("state/ca.pem"))
+            let adminPassword = try String(contentsOfFile: folder.file("state/admin.password"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            let login = try await StewardClient(baseURL: "http://127.0.0.1:\(ports[0])")
+                .loginForToken(username: "admin", password: adminPassword, tokenName: "quickstart test")
+            let token = login.token?.secret
             var clusters: Set<ClusterID> = []
             var names: Set<String> = []
             for (http, https, ws) in [(ports[0], ports[1], ports[2]), (ports[3], ports[4], ports[5])] {
-                let plain = try await StewardClient(baseURL: "http://127.0.0.1:\(http)").clusterInfo()
-                let secure = try await StewardClient(baseURL: "https://localhost:\(https)", trust: trust).clusterInfo()
+                let plain = try await StewardClient(baseURL: "http://127.0.0.1:\(http)", token: token).clusterInfo()
+                let secure = try await StewardClient(baseURL: "https://localhost:\(https)", trust: trust, token: token).clusterInfo()
                 #expect(plain == secure)
                 clusters.insert(plain.clusterID)
                 names.insert(plain.nodeName)
