@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "StewardKeystoreTests", dependencies: ["StewardKeystore", "StewardTesting"]),
         .testTarget(name: "StewardDatabaseTests", dependencies: ["StewardDatabase", "StewardTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardAgentProtocol", "StewardDatabase",
+            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardAgentProtocol", "StewardDatabase", "StewardServer",
             "steward-server", "stewardctl",
         ]),
         .testTarget(name: "AppDataMigrationTests", dependencies: [

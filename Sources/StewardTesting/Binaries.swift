@@ -22,7 +22,7 @@ public enum Binaries {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
-    public static func stewardctl(_ arguments: [String], environment: [String: String]? = nil) async throws -> Shell.Output {
-        try await Shell.run(path("stewardctl"), arguments, environment: environment, allowFailure: true)
+    public static func stewardctl(_ arguments: [String], environment: [String: String]? = nil, input: String? = nil) async throws -> Shell.Output {
+        try await Shell.run(path("stewardctl"), arguments, environment: environment, input: input, allowFailure: true)
     }
 }

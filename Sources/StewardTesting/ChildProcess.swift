@@ -9,13 +9,15 @@ public final class ChildProcess: Sendable {
     public let command: String
     private let exitStatus = Mutex<Int32?>(nil)
 
-    /// Starts `program`; its stdout and stderr append to `outputFile` (or /dev/null), stdin is /dev/null.
-    public init(_ program: String, _ arguments: [String], environment: [String: String]? = nil, outputFile: String? = nil) throws {
+    /// Starts `program`; its stdout and stderr append to `outputFile` (or /dev/null); stdin reads
+    /// `inputFile` (or /dev/null).
+    public init(_ program: String, _ arguments: [String], environment: [String: String]? = nil, outputFile: String? = nil,
+                inputFile: String? = nil) throws {
         command = ([program] + arguments).joined(separator: " ")
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, inputFile ?? "/dev/null", O_RDONLY, 0)
         let output = outputFile ?? "/dev/null"
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)

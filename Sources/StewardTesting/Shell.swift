@@ -9,11 +9,12 @@ public enum Shell {
 
     @discardableResult
     public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
-                           allowFailure: Bool = false, timeout: Duration = .seconds(300)) async throws -> Output {
+                           input: String? = nil, allowFailure: Bool = false, timeout: Duration = .seconds(300)) async throws -> Output {
         // Output goes to a file, not a pipe: a pipe fills up and blocks a chatty program.
         let folder = try TemporaryDirectory(prefix: "steward-shell")
         defer { folder.remove() }
-        let child = try ChildProcess(program, arguments, environment: environment, outputFile: folder.file("out"))
+        let inputFile = try input.map { try folder.write("in", $0, permissions: 0o600) }
+        let child = try ChildProcess(program, arguments, environment: environment, outputFile: folder.file("out"), inputFile: inputFile)
         let status: Int32
         do {
             status = try await child.wait(timeout: timeout)

@@ -109,8 +109,9 @@ public final class TestCluster: Sendable {
     }
 
     /// Launches `name` and waits until it is live.
-    public func start(_ name: String, extra: [String: String?] = [:], arguments: [String] = []) async throws -> ServerProcess {
-        let node = try launch(name, extra: extra, arguments: arguments)
+    public func start(_ name: String, extra: [String: String?] = [:], arguments: [String] = [],
+                      environment: [String: String] = ["STEWARD_ADMIN_PASSWORD": TestCluster.adminPassword]) async throws -> ServerProcess {
+        let node = try launch(name, extra: extra, arguments: arguments, environment: environment)
         try await node.waitUntilLive()
         return node
     }

@@ -25,8 +25,9 @@ public struct SessionRepository: Sendable {
         return Created(absoluteExpiresAt: try rows.first?.decode(Date.self) ?? Date())
     }
 
-    /// The user and CSRF token of a live session, extending its idle expiry (at most every 30 s,
-    /// never beyond the absolute expiry). Expired sessions are deleted on the way.
+    /// The user and CSRF token of a live session, extending its idle expiry (never beyond the
+    /// absolute expiry). The row is written at most every 30 s, or a quarter of the idle timeout
+    /// if that is shorter, so reads stay reads. Expired sessions are deleted on the way.
     public func authenticate(hash: [UInt8], idle: Duration, on runner: some QueryRunner) async throws -> (UserRecord, csrfToken: String)? {
         let rows = try await runner.run("""
             WITH live AS (
@@ -36,7 +37,8 @@ public struct SessionRepository: Sendable {
                 UPDATE http_sessions
                 SET last_seen_at = now(),
                     idle_expires_at = least(absolute_expires_at, now() + make_interval(secs => \(Double(idle.components.seconds))))
-                WHERE session_hash IN (SELECT session_hash FROM live) AND last_seen_at < now() - interval '30 seconds'
+                WHERE session_hash IN (SELECT session_hash FROM live)
+                  AND last_seen_at < now() - make_interval(secs => least(30, \(Double(idle.components.seconds)) / 4))
             ), expired AS (
                 DELETE FROM http_sessions WHERE session_hash = \(Data(hash)) AND (idle_expires_at <= now() OR absolute_expires_at <= now())
             )

@@ -85,7 +85,7 @@ struct AuthRoutes {
         let identity = try context.requireIdentity()
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        try await runtime.database.withTransaction(logger: runtime.logger) { connection in
+        try await runtime.transaction { connection in
             switch identity.credential {
             case .session(let hash, _):
                 try await SessionRepository(logger: runtime.logger).delete(hash: hash, on: connection)
@@ -110,7 +110,7 @@ struct AuthRoutes {
         let hash = try await hasher.hash(body.newPassword)
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        try await runtime.database.withTransaction(logger: runtime.logger) { connection in
+        try await runtime.transaction { connection in
             try await UserRepository(logger: runtime.logger).setPassword(identity.user.userID, passwordHash: hash, on: connection)
             try await AuditTrail(runtime: runtime).record(actor: identity.username, action: "user.password", target: identity.username,
                                                           source: source, on: connection)

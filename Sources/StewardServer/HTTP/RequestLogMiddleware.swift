@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import StewardDatabase
 
 /// One line per request on `steward.http`: debug for successes, warning for server errors.
 /// Only the path is logged, never the query string or headers (they may carry tokens).
@@ -13,9 +14,13 @@ struct RequestLogMiddleware: RouterMiddleware {
             let response = try await next(request, context)
             log(request, context, status: Int(response.status.code), started: started)
             return response
+        } catch let error as any HTTPResponseError {
+            log(request, context, status: Int(error.status.code), started: started)
+            throw error
         } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            log(request, context, status: Int(status), started: started)
+            // Not a deliberate answer: a bug or an outage. The client sees 500; the log says why.
+            logger.error("\(request.method) \(request.uri.path) failed: \(DatabaseError.readable(error))")
+            log(request, context, status: 500, started: started)
             throw error
         }
     }

@@ -21,7 +21,7 @@ struct TokenRoutes {
             try Self.validate(name: body.name, expiresInDays: body.expiresInDays)
             let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
             let runtime = self.runtime
-            let created = try await runtime.database.withTransaction(logger: runtime.logger) { connection in
+            let created = try await runtime.transaction { connection in
                 try await Self.create(runtime: runtime, owner: identity.user, name: body.name, expiresInDays: body.expiresInDays,
                                       source: source, on: connection)
             }
@@ -32,7 +32,7 @@ struct TokenRoutes {
             guard let id = TokenID(try context.parameters.require("id")) else { throw APIError.badRequest("not a token id") }
             let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
             let runtime = self.runtime
-            try await runtime.database.withTransaction(logger: runtime.logger) { connection in
+            try await runtime.transaction { connection in
                 let tokens = TokenRepository(logger: runtime.logger)
                 // Someone else's token is "not found" to a non-admin: its existence is not theirs to learn.
                 guard let (info, owner) = try await tokens.find(id, on: connection), owner == identity.user.userID || identity.role == .admin else {

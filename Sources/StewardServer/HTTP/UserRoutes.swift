@@ -39,7 +39,7 @@ struct UserRoutes {
         let hash = try await hasher.hash(body.password)
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        let user = try await runtime.database.withTransaction(logger: runtime.logger) { connection -> UserRecord? in
+        let user = try await runtime.transaction { connection -> UserRecord? in
             guard let user = try await UserRepository(logger: runtime.logger).create(
                 username: body.username, role: body.role, passwordHash: hash, on: connection) else { return nil }
             try await AuditTrail(runtime: runtime).record(actor: admin.username, action: "user.create", target: user.username,
@@ -57,7 +57,7 @@ struct UserRoutes {
         guard body.role != nil || body.disabled != nil else { throw APIError.badRequest("give a role, disabled, or both") }
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        return try await runtime.database.withTransaction(logger: runtime.logger) { connection in
+        return try await runtime.transaction { connection in
             let users = UserRepository(logger: runtime.logger)
             // Serialize admin changes: "never remove the last admin" must hold across nodes.
             try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended('steward.users.admins', 0))", logger: runtime.logger)
@@ -87,7 +87,7 @@ struct UserRoutes {
         let hash = try await hasher.hash(body.newPassword)
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        try await runtime.database.withTransaction(logger: runtime.logger) { connection in
+        try await runtime.transaction { connection in
             let users = UserRepository(logger: runtime.logger)
             guard let user = try await users.find(username: name, on: connection) else { throw APIError.notFound("no user named \(name)") }
             try await users.setPassword(user.userID, passwordHash: hash, on: connection)

@@ -25,7 +25,7 @@ struct LoginService: Sendable {
         let attempts = LoginAttemptRepository(logger: runtime.logger)
         let audit = AuditTrail(runtime: runtime)
         let hasher = self.hasher
-        return try await runtime.database.withTransaction(logger: runtime.logger) { connection in
+        return try await runtime.transaction { connection in
             try await attempts.lock(username: username, sourceAddress: source, on: connection)
             let failures = try await attempts.recentFailures(username: username, sourceAddress: source, window: security.loginFailureWindow, on: connection)
             if failures.account >= security.loginMaxFailures || failures.address >= security.loginMaxFailuresPerAddress {

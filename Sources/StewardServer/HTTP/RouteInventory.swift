@@ -1,0 +1,34 @@
+import Hummingbird
+import Logging
+import NIOSSL
+import PostgresNIO
+import StewardConfiguration
+import StewardModel
+
+/// Every route the node serves, read from the real routers (not from a list kept by hand),
+/// so that tests can hold each `/api/v1` route to its required role.
+public enum RouteInventory {
+    public struct Route: Hashable, Sendable, CustomStringConvertible {
+        public let method: String
+        public let path: String
+        public var description: String { "\(method) \(path)" }
+    }
+
+    /// The routes of all three listeners. Builds the routers against a database client that is
+    /// never started: nothing connects anywhere.
+    public static func routes() throws -> Set<Route> {
+        let configuration = try NodeConfiguration(file: PropertiesFile(path: "inventory", text: "server.appdata.dir=/nonexistent\n"))
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "none", password: nil, database: nil, tls: .disable))
+        let runtime = NodeRuntime(configuration: configuration, nodeID: NodeID(), clusterID: ClusterID(), database: client,
+                                  logger: Logger(label: "steward.inventory"))
+        let listeners = Listeners(runtime: runtime, tls: TLSConfiguration.makeServerConfiguration(certificateChain: [], privateKey: .file("/nonexistent")),
+                                  hasher: PasswordHasher(cost: 4), logger: runtime.logger)
+        var routes: Set<Route> = []
+        for listener in [Listener.http, .https, .webSocket] {
+            for route in listeners.router(for: listener).routes {
+                routes.insert(Route(method: route.method.rawValue, path: route.path.description))
+            }
+        }
+        return routes
+    }
+}

@@ -1,0 +1,17 @@
+import Hummingbird
+import PostgresNIO
+import StewardDatabase
+
+extension NodeRuntime {
+    /// A transaction on the pool. An HTTP error thrown inside comes out as itself (not wrapped in
+    /// postgres-nio's transaction error), so that a refusal keeps its status; database errors come
+    /// out readable.
+    func transaction<T>(_ body: (PostgresConnection) async throws -> sending T) async throws -> sending T {
+        do {
+            return try await database.withTransaction(logger: logger, body)
+        } catch let error as PostgresTransactionError {
+            if let inner = error.closureError, inner is any HTTPResponseError { throw inner }
+            throw DatabaseError.readable(error)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import StewardClient
+import StewardModel
+import StewardServer
+import StewardTesting
+import Testing
+
+/// Every `/api/v1` route, held to the role it needs. The routes come from the node's real routers,
+/// so a route added without a line here fails this test, and so does a route whose rule is wrong.
+@Suite("Access control on every API route")
+struct AccessControlTests {
+    /// nil: anyone may call it (no credentials).
+    static let expected: [String: Role?] = [
+        "POST /api/v1/auth/login": nil,
+        "POST /api/v1/auth/logout": .viewer,
+        "GET /api/v1/auth/me": .viewer,
+        "POST /api/v1/auth/password": .viewer,
+        "GET /api/v1/cluster/info": .viewer,
+        "GET /api/v1/users": .admin,
+        "POST /api/v1/users": .admin,
+        "PATCH /api/v1/users/{username}": .admin,
+        "POST /api/v1/users/{username}/password": .admin,
+        "GET /api/v1/tokens": .viewer,
+        "POST /api/v1/tokens": .viewer,
+        "DELETE /api/v1/tokens/{id}": .viewer,
+        "GET /api/v1/audit": .admin,
+    ]
+
+    @Test("the router's /api/v1 routes are exactly the routes in this table")
+    func everyRouteListed() throws {
+        let api = try RouteInventory.routes().filter { $0.path.hasPrefix("/api/v1") }.map(\.description)
+        #expect(Set(api) == Set(Self.expected.keys))
+        // Outside /api/v1 only the health checks and the agent socket: nothing else is unauthenticated.
+        let others = try RouteInventory.routes().filter { !$0.path.hasPrefix("/api/v1") }.map(\.description)
+        #expect(Set(others) == ["GET /health/live", "GET /health/ready", "GET /ws/agent"])
+    }
+
+    @Test("each route answers 401 without credentials, 403 below its role, and neither at or above it")
+    func rolesEnforced() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a")
+            let admin = try await cluster.adminClient(node)
+            var clients: [Role: StewardClient] = [.admin: admin]
+            for role in [Role.viewer, .operator] {
+                _ = try await admin.createUser("\(role.rawValue)-user", password: "password-of-\(role.rawValue)", role: role)
+                clients[role] = try await tokenClient(node, "\(role.rawValue)-user", "password-of-\(role.rawValue)", cluster)
+            }
+            let anonymous = StewardClient(baseURL: node.httpURL)
+            for (route, required) in Self.expected.sorted(by: { $0.key < $1.key }) {
+                let parts = route.split(separator: " ")
+                let method = String(parts[0])
+                let path = String(parts[1])
+                    .replacingOccurrences(of: "{username}", with: "no-such-user")
+                    .replacingOccurrences(of: "{id}", with: UUID().uuidString)
+                let unauthenticated = try await anonymous.raw(.init(rawValue: method), path, body: Data("{}".utf8))
+                if let required {
+                    #expect(unauthenticated.status == 401, "\(route) without credentials: \(unauthenticated.status)")
+                    for role in Role.allCases {
+                        // Logging out revokes the token used, so that route gets a throwaway one.
+                        let client = route.hasSuffix("/auth/logout")
+                            ? try await tokenClient(node, "\(role == .admin ? "admin" : "\(role.rawValue)-user")",
+                                                    role == .admin ? TestCluster.adminPassword : "password-of-\(role.rawValue)", cluster)
+                            : clients[role]!
+                        let response = try await client.raw(.init(rawValue: method), path, body: Data("{}".utf8))
+                        if role < required {
+                            #expect(response.status == 403, "\(route) as \(role): \(response.status) \(response.text)")
+                        } else {
+                            #expect(![401, 403].contains(response.status), "\(route) as \(role): \(response.status) \(response.text)")
+                        }
+                    }
+                } else {
+                    #expect(![401, 403].contains(unauthenticated.status), "\(route) is open to anyone: \(unauthenticated.status)")
+                }
+            }
+        }
+    }
+
+    func tokenClient(_ node: ServerProcess, _ user: String, _ password: String, _ cluster: TestCluster) async throws -> StewardClient {
+        let base = StewardClient(baseURL: node.httpURL)
+        let login = try await base.loginForToken(username: user, password: password, tokenName: "roles")
+        let token = try #require(login.token?.secret)
+        cluster.neverLog(token)
+        return base.with(token: token)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import StewardClient
+import StewardModel
+import StewardTesting
+import Testing
+
+@Suite("Sessions and tokens are the cluster's, not a node's")
+struct SessionTests {
+    func session(_ node: ServerProcess) async throws -> StewardClient.Session {
+        try await StewardClient(baseURL: node.httpURL).loginForSession(username: "admin", password: TestCluster.adminPassword)
+    }
+
+    @Test("a session made on node A works on node B, and still does after A is SIGKILLed")
+    func sessionSurvivesNodeDeath() async throws {
+        try await TestCluster.with { cluster in
+            let a = try await cluster.start("node-a")
+            let b = try await cluster.start("node-b")
+            let session = try await session(a)
+            cluster.neverLog(session.cookie)
+            let onA = StewardClient(baseURL: a.httpURL, session: session)
+            let onB = StewardClient(baseURL: b.httpURL, session: session)
+            #expect(try await onA.whoAmI().user.username == "admin")
+            #expect(try await onB.whoAmI().authenticatedBy == "session")
+            await a.kill9()
+            #expect(try await onB.whoAmI().user.username == "admin")
+            // A state change through B, with the session's CSRF token, works too.
+            let token = try await onB.createToken(name: "after the crash")
+            cluster.neverLog(token.secret)
+        }
+    }
+
+    @Test("logging out on node B ends the session on node A")
+    func logoutEverywhere() async throws {
+        try await TestCluster.with { cluster in
+            let a = try await cluster.start("node-a")
+            let b = try await cluster.start("node-b")
+            let session = try await session(a)
+            cluster.neverLog(session.cookie)
+            #expect(try await StewardClient(baseURL: a.httpURL, session: session).raw(.GET, "/api/v1/auth/me").status == 200)
+            try await StewardClient(baseURL: b.httpURL, session: session).logout()
+            #expect(try await StewardClient(baseURL: a.httpURL, session: session).raw(.GET, "/api/v1/auth/me").status == 401)
+        }
+    }
+
+    @Test("a token revoked through one node is refused by the others on the next request")
+    func revocationEverywhere() async throws {
+        try await TestCluster.with { cluster in
+            let nodes = try await [cluster.start("node-a"), cluster.start("node-b"), cluster.start("node-c")]
+            let admin = try await cluster.adminClient(nodes[0])
+            let created = try await admin.createToken(name: "deploy bot")
+            cluster.neverLog(created.secret)
+            for node in nodes {
+                #expect(try await StewardClient(baseURL: node.httpURL, token: created.secret).raw(.GET, "/api/v1/auth/me").status == 200)
+            }
+            try await cluster.adminClient(nodes[1]).revokeToken(created.info.id)
+            for node in nodes {
+                #expect(try await StewardClient(baseURL: node.httpURL, token: created.secret).raw(.GET, "/api/v1/auth/me").status == 401)
+            }
+            let listed = try await admin.tokens().first { $0.id == created.info.id }
+            #expect(listed?.revokedAt != nil)
+            #expect(listed?.prefix.hasPrefix("stw_") == true)
+            #expect(listed?.lastUsedAt != nil)
+        }
+    }
+
+    @Test("a cookie-authenticated POST without the CSRF token is refused")
+    func csrfRequired() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a")
+            let session = try await session(node)
+            cluster.neverLog(session.cookie)
+            let cookie = [("Cookie", "\(StewardClient.sessionCookie)=\(session.cookie)")]
+            let body = Data(#"{"name":"csrf probe"}"#.utf8)
+            let plain = StewardClient(baseURL: node.httpURL)
+            let missing = try await plain.raw(.POST, "/api/v1/tokens", body: body, headers: cookie)
+            #expect(missing.status == 403)
+            #expect(missing.text.contains("X-CSRF-Token"))
+            let wrong = try await plain.raw(.POST, "/api/v1/tokens", body: body, headers: cookie + [("X-CSRF-Token", "guess")])
+            #expect(wrong.status == 403)
+            // Reads need no CSRF token; the right token makes the write work.
+            #expect(try await plain.raw(.GET, "/api/v1/tokens", headers: cookie).status == 200)
+            let right = try await plain.raw(.POST, "/api/v1/tokens", body: body, headers: cookie + [("X-CSRF-Token", session.csrfToken)])
+            #expect(right.status == 201)
+            if let secret = try? right.decode(CreatedToken.self).secret { cluster.neverLog(secret) }
+        }
+    }
+
+    @Test("the session cookie is __Host-, Secure, HttpOnly, SameSite=Lax, Path=/; each login gets a new id")
+    func cookieAttributes() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a")
+            let client = StewardClient(baseURL: node.httpsURL, trust: .insecure)
+            let body = try JSONEncoder().encode(LoginRequest(username: "admin", password: TestCluster.adminPassword))
+            let first = try await client.raw(.POST, "/api/v1/auth/login", body: body)
+            let second = try await client.raw(.POST, "/api/v1/auth/login", body: body)
+            let header = try #require(first.headers.first { $0.0.lowercased() == "set-cookie" }?.1)
+            for attribute in ["__Host-steward_session=", "Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+                #expect(header.contains(attribute), "\(attribute) in \(header)")
+            }
+            #expect(!header.contains("Domain="))
+            let ids = [first, second].compactMap { StewardClient.sessionCookieValue($0.headers) }
+            ids.forEach(cluster.neverLog)
+            #expect(ids.count == 2 && ids[0] != ids[1])
+        }
+    }
+
+    @Test("a session ends after its idle timeout, and at its absolute limit however busy it is")
+    func expiry() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a", extra: [
+                "security.session.idle.timeout": "2s", "security.session.absolute.timeout": "5s",
+            ])
+            let idle = try await session(node)
+            cluster.neverLog(idle.cookie)
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await StewardClient(baseURL: node.httpURL, session: idle).raw(.GET, "/api/v1/auth/me").status == 401)
+
+            let busy = try await session(node)
+            cluster.neverLog(busy.cookie)
+            let client = StewardClient(baseURL: node.httpURL, session: busy)
+            var statuses: [Int] = []
+            for _ in 0..<7 {
+                statuses.append(try await client.raw(.GET, "/api/v1/auth/me").status)
+                try await Task.sleep(for: .seconds(1))
+            }
+            // Used every second: the idle timeout never fires, the absolute limit (5 s) does.
+            #expect(Array(statuses.prefix(4)) == [200, 200, 200, 200], "\(statuses)")
+            #expect(statuses.last == 401, "\(statuses)")
+        }
+    }
+}
