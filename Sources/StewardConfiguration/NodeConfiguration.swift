@@ -18,6 +18,8 @@ public struct NodeConfiguration: Sendable {
     public var masterKeyFile: String?
     public var trustedProxies: [NetworkRange] = []
     public var shutdownTimeout: Duration = .seconds(30)
+    /// After SIGTERM, how long the node reports itself not ready before its listeners close.
+    public var shutdownDrainDelay: Duration = .seconds(2)
     public var cluster = ClusterConfiguration()
     public var database = DatabaseConfiguration()
     public var security = SecurityConfiguration()
@@ -66,6 +68,7 @@ public struct NodeConfiguration: Sendable {
         }
         trustedProxies = try Self.trustedProxies(reader)
         shutdownTimeout = try reader.duration("server.shutdown.timeout", default: shutdownTimeout)
+        shutdownDrainDelay = try reader.duration("server.shutdown.drain.delay", default: shutdownDrainDelay, allowZero: true)
         cluster = try ClusterConfiguration(reader: reader)
         database = try DatabaseConfiguration(reader: reader)
         security = try SecurityConfiguration(reader: reader)

@@ -49,12 +49,12 @@ public final class PropertyReader {
         return value
     }
 
-    public func duration(_ key: String, default fallback: Duration) throws(ConfigurationError) -> Duration {
+    public func duration(_ key: String, default fallback: Duration, allowZero: Bool = false) throws(ConfigurationError) -> Duration {
         guard let text = string(key) else { return fallback }
         guard let value = DurationText.parse(text) else {
             throw error(key, "'\(text)' is not a duration; write a number and a unit, such as 500ms, 3s, 2m or 1h")
         }
-        guard value > .zero else { throw error(key, "must be longer than zero") }
+        guard value > .zero || allowZero else { throw error(key, "must be longer than zero") }
         return value
     }
 

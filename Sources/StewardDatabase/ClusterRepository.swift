@@ -44,3 +44,28 @@ public struct ClusterRepository: Sendable {
             """, logger: logger)
     }
 }
+
+/// The fingerprints every node must match: of the master key and of the TLS certificate.
+public struct ClusterFingerprints: Sendable, Equatable {
+    public var masterKey: String?
+    public var tls: String?
+
+    public init(masterKey: String?, tls: String?) {
+        self.masterKey = masterKey
+        self.tls = tls
+    }
+}
+
+extension ClusterRepository {
+    public func fingerprints(on runner: some QueryRunner) async throws -> ClusterFingerprints {
+        let row = try await runner.run("SELECT master_key_fingerprint, tls_fingerprint FROM cluster", logger: logger).first
+        let (master, tls) = try row?.decode((String?, String?).self) ?? (nil, nil)
+        return ClusterFingerprints(masterKey: master, tls: tls)
+    }
+
+    public func recordFingerprints(_ fingerprints: ClusterFingerprints, on runner: some QueryRunner) async throws {
+        try await runner.run("""
+            UPDATE cluster SET master_key_fingerprint = \(fingerprints.masterKey), tls_fingerprint = \(fingerprints.tls), updated_at = now()
+            """, logger: logger)
+    }
+}

@@ -18,7 +18,7 @@ extension DatabaseError {
                 let code: Code = state == "57014" ? .timeout : .query
                 return DatabaseError(code, "database error \(state): \(message)")
             }
-            if psql.code == .connectionClosed || psql.code == .serverClosedConnection {
+            if psql.code == .serverClosedConnection || psql.code == .clientClosedConnection {
                 return DatabaseError(.unreachable, "the database connection was lost")
             }
             return DatabaseError(.query, "database error: \(psql.code)")

@@ -24,99 +24,78 @@ public struct NodeRegistration: Sendable {
     }
 }
 
-/// A row of `nodes`, as the API shows it.
-public struct NodeRecord: Sendable, Equatable, Codable {
-    public let nodeID: NodeID
-    public let name: String
-    public let host: String
-    public let httpPort: Int
-    public let httpsPort: Int
-    public let webSocketPort: Int
-    public let softwareVersion: String
-    public let state: String
-    public let startedAt: Date
-    public let lastSeen: Date
-    public let stoppedAt: Date?
+/// The rules a joining node must pass.
+public struct JoinRules: Sendable {
+    /// A name used by another host within this window is taken.
+    public var activeWithin: Duration
+    /// The cluster refuses to grow past this many nodes (decommissioned ones do not count).
+    public var maxNodes: Int
+    /// A decommissioned node may come back only when its operator says so (`--rejoin`).
+    public var rejoin: Bool
+
+    public init(activeWithin: Duration, maxNodes: Int, rejoin: Bool = false) {
+        self.activeWithin = activeWithin
+        self.maxNodes = maxNodes
+        self.rejoin = rejoin
+    }
 }
 
+/// The `nodes` table: one row per node, written by the node itself (its state and heartbeat),
+/// by operators (drain, decommission) and by any node that notices another has gone quiet.
 public struct NodeRepository: Sendable {
     public let logger: Logger
     public init(logger: Logger) { self.logger = logger }
 
-    /// Inserts or takes over this node's row; call inside a transaction. Refuses a name that a
-    /// different host has used within `activeWithin` (two machines configured with one name).
-    public func register(_ node: NodeRegistration, activeWithin: Duration, on connection: PostgresConnection) async throws -> NodeRecord {
+    /// Inserts or takes over this node's row (state joining, registering 3/4), inside the caller's
+    /// transaction, which must hold the schema lock: that serializes joins, so the size limit is exact.
+    public func register(_ node: NodeRegistration, rules: JoinRules, on connection: PostgresConnection) async throws -> NodeID {
         let existing = try await connection.run("""
-            SELECT node_id, host, state, EXTRACT(EPOCH FROM now() - last_seen)::float8
+            SELECT node_id, host, state, stopped_at IS NULL, EXTRACT(EPOCH FROM now() - last_seen)::float8
             FROM nodes WHERE name = \(node.name) FOR UPDATE
             """, logger: logger).first
-        let nodeID: UUID
+        var nodeID = UUID()
+        var action = "node.join"
         if let existing {
-            let (id, host, state, age) = try existing.decode((UUID, String, String, Double).self)
-            let recent = age < Double(activeWithin.components.seconds)
-            if host != node.host, state != "stopped", recent {
+            let (id, host, state, running, age) = try existing.decode((UUID, String, String, Bool, Double).self)
+            if state == "decommissioned", !rules.rejoin {
+                throw DatabaseError(.query,
+                    "node \(node.name) was decommissioned; to bring it back, start it with --rejoin (or give it another server.node.name)")
+            }
+            if host != node.host, running, state != "decommissioned", age < Double(rules.activeWithin.components.seconds) {
                 throw DatabaseError(.query,
                     "node name \(node.name) is in use by host \(host), seen \(Int(age))s ago; give this node its own server.node.name")
             }
             nodeID = id
-        } else {
-            nodeID = UUID()
+            action = state == "decommissioned" ? "node.rejoin" : "node.restart"
+        }
+        let members = try await connection.run("""
+            SELECT count(*)::int FROM nodes WHERE state <> 'decommissioned' AND node_id <> \(nodeID)
+            """, logger: logger).first?.decode(Int.self) ?? 0
+        if members >= rules.maxNodes {
+            throw DatabaseError(.query,
+                "the cluster already has \(members) nodes, its limit (cluster.max.nodes = \(rules.maxNodes)); decommission an offline node first (stewardctl cluster nodes delete NODE)")
         }
         try await connection.run("""
-            INSERT INTO nodes (node_id, name, host, http_port, https_port, websocket_port, software_version, state, pid)
+            INSERT INTO nodes (node_id, name, host, http_port, https_port, websocket_port, software_version, state, state_detail, pid)
             VALUES (\(nodeID), \(node.name), \(node.host), \(node.httpPort), \(node.httpsPort), \(node.webSocketPort),
-                    \(node.softwareVersion.description), 'online', \(Int(node.pid)))
+                    \(node.softwareVersion.description), 'joining', 'registering (3/4)', \(Int(node.pid)))
             ON CONFLICT (node_id) DO UPDATE SET
                 host = EXCLUDED.host, http_port = EXCLUDED.http_port, https_port = EXCLUDED.https_port,
                 websocket_port = EXCLUDED.websocket_port, software_version = EXCLUDED.software_version,
-                state = 'online', pid = EXCLUDED.pid, started_at = now(), last_seen = now(), stopped_at = NULL
+                state = 'joining', state_detail = 'registering (3/4)', state_changed_at = now(), pid = EXCLUDED.pid,
+                started_at = now(), last_seen = now(), stopped_at = NULL, drain_requested_at = NULL
             """, logger: logger)
-        guard let record = try await fetch(NodeID(nodeID), on: connection) else {
-            throw DatabaseError(.query, "node row \(nodeID) vanished during registration")
-        }
-        return record
+        try await AuditRepository(logger: logger).record(
+            .init(actor: node.name, action: action, target: node.name, node: node.name, sourceAddress: nil,
+                  details: ["host": node.host, "version": node.softwareVersion.description]), on: connection)
+        return NodeID(nodeID)
     }
 
-    /// Marks the node alive on database time and returns that time (for clock-skew checks).
-    @discardableResult
-    public func heartbeat(_ nodeID: NodeID, on runner: some QueryRunner) async throws -> Date {
-        let rows = try await runner.run("""
-            UPDATE nodes SET last_seen = now() WHERE node_id = \(nodeID.uuid) RETURNING now()
-            """, logger: logger)
-        guard let row = rows.first else { throw DatabaseError(.query, "this node's row \(nodeID) is gone") }
-        return try row.decode(Date.self)
-    }
-
+    /// A cleanly stopped node: offline, and not running (so the appdata migration may proceed).
     public func markStopped(_ nodeID: NodeID, on runner: some QueryRunner) async throws {
         try await runner.run("""
-            UPDATE nodes SET state = 'stopped', stopped_at = now(), last_seen = now() WHERE node_id = \(nodeID.uuid)
+            UPDATE nodes SET state = 'offline', state_detail = 'stopped', state_changed_at = now(), stopped_at = now(), last_seen = now()
+            WHERE node_id = \(nodeID.uuid) AND state <> 'decommissioned'
             """, logger: logger)
-    }
-
-    public func fetch(_ nodeID: NodeID, on runner: some QueryRunner) async throws -> NodeRecord? {
-        try await records("""
-            SELECT node_id, name, host, http_port, https_port, websocket_port, software_version, state,
-                   started_at, last_seen, stopped_at
-            FROM nodes WHERE node_id = \(nodeID.uuid)
-            """, on: runner).first
-    }
-
-    public func list(on runner: some QueryRunner) async throws -> [NodeRecord] {
-        try await records("""
-            SELECT node_id, name, host, http_port, https_port, websocket_port, software_version, state,
-                   started_at, last_seen, stopped_at
-            FROM nodes ORDER BY name
-            """, on: runner)
-    }
-
-    func records(_ query: PostgresQuery, on runner: some QueryRunner) async throws -> [NodeRecord] {
-        var records: [NodeRecord] = []
-        for row in try await runner.run(query, logger: logger) {
-            let (id, name, host, http, https, ws, version, state, started, seen, stopped) = try row.decode((UUID, String, String, Int, Int, Int, String, String, Date, Date, Date?).self)
-            records.append(NodeRecord(
-                nodeID: NodeID(id), name: name, host: host, httpPort: http, httpsPort: https, webSocketPort: ws,
-                softwareVersion: version, state: state, startedAt: started, lastSeen: seen, stoppedAt: stopped))
-        }
-        return records
     }
 }

@@ -49,6 +49,19 @@ public final class ServerProcess: Sendable {
         throw HarnessError("\(name) was not live after \(timeout):\n\(output)")
     }
 
+    /// Waits until `/health/ready` answers 200: the node is online and takes work.
+    public func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+        try await waitUntilLive(timeout: timeout)
+        let client = StewardClient(baseURL: httpURL, timeout: .seconds(2))
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let response = try? await client.raw(.GET, "/health/ready"), response.status == 200 { return }
+            if let status = process.status { throw HarnessError("\(name) exited with status \(status) before it was ready:\n\(output)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError("\(name) was not ready after \(timeout):\n\(output)")
+    }
+
     /// Waits for the process to exit and returns its status.
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {

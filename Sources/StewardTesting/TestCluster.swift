@@ -89,6 +89,7 @@ public final class TestCluster: Sendable {
             "cluster.node.offline.after": "4s",
             // Tests log in often; full-strength bcrypt would only make them slow.
             "security.bcrypt.cost": "4",
+            "server.shutdown.drain.delay": "0s",
         ]
         for (key, value) in extra { properties[key] = value }
         return properties
@@ -108,11 +109,11 @@ public final class TestCluster: Sendable {
         return process
     }
 
-    /// Launches `name` and waits until it is live.
+    /// Launches `name` and waits until it is ready (online, taking work).
     public func start(_ name: String, extra: [String: String?] = [:], arguments: [String] = [],
                       environment: [String: String] = ["STEWARD_ADMIN_PASSWORD": TestCluster.adminPassword]) async throws -> ServerProcess {
         let node = try launch(name, extra: extra, arguments: arguments, environment: environment)
-        try await node.waitUntilLive()
+        try await node.waitUntilReady()
         return node
     }
 

@@ -26,6 +26,13 @@ struct StewardServerCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Check the configuration, keystore, appdata and database, print the results, and exit.")
     var checkConfig = false
 
+    @Flag(name: .customLong("rejoin"), help: "Let a node that was decommissioned join the cluster again.")
+    var rejoin = false
+
+    @Flag(name: .customLong("accept-new-certificate"),
+          help: "Record this node's TLS certificate as the cluster's (after replacing the certificate for the whole cluster).")
+    var acceptNewCertificate = false
+
     @Flag(name: .customLong("claim-appdata"), help: "Write this cluster's id into an appdata folder that has none (a freshly migrated appdata).")
     var claimAppData = false
 
@@ -50,6 +57,8 @@ struct StewardServerCommand: AsyncParsableCommand {
         }
         var options = StewardNode.Options()
         options.claimAppData = claimAppData
+        options.rejoin = rejoin
+        options.acceptNewCertificate = acceptNewCertificate
         do {
             try await StewardNode(configuration: configuration, options: options, sink: sink).run()
         } catch {

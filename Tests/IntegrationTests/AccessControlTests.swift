@@ -16,6 +16,11 @@ struct AccessControlTests {
         "GET /api/v1/auth/me": .viewer,
         "POST /api/v1/auth/password": .viewer,
         "GET /api/v1/cluster/info": .viewer,
+        "GET /api/v1/cluster/summary": .viewer,
+        "GET /api/v1/cluster/nodes": .viewer,
+        "GET /api/v1/cluster/nodes/{node}": .viewer,
+        "POST /api/v1/cluster/nodes/{node}/drain": .operator,
+        "DELETE /api/v1/cluster/nodes/{node}": .operator,
         "GET /api/v1/users": .admin,
         "POST /api/v1/users": .admin,
         "PATCH /api/v1/users/{username}": .admin,
@@ -52,6 +57,7 @@ struct AccessControlTests {
                 let path = String(parts[1])
                     .replacingOccurrences(of: "{username}", with: "no-such-user")
                     .replacingOccurrences(of: "{id}", with: UUID().uuidString)
+                    .replacingOccurrences(of: "{node}", with: "no-such-node")
                 let unauthenticated = try await anonymous.raw(.init(rawValue: method), path, body: Data("{}".utf8))
                 if let required {
                     #expect(unauthenticated.status == 401, "\(route) without credentials: \(unauthenticated.status)")

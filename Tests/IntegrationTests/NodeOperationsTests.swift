@@ -13,12 +13,28 @@ struct NodeOperationsTests {
             let beta = try await cluster.start("node-b", extra: ["server.key.alias": "beta"])
             #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: beta.httpsPort)) == "CN=beta")
             #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: beta.webSocketPort)) == "CN=beta")
-            let alpha = try await cluster.start("node-a", extra: ["server.key.alias": "alpha"])
-            #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: alpha.httpsPort)) == "CN=alpha")
             // Without an alias, a keystore with two entries is ambiguous.
             let (status, output) = try await cluster.refusal("node-c")
             #expect(status == 1)
             #expect(output.contains("several key entries; choose one with server.key.alias"), "\(output)")
+        }
+        try await TestCluster.with(keystoreEntries: entries) { cluster in
+            let alpha = try await cluster.start("node-a", extra: ["server.key.alias": "alpha"])
+            #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: alpha.httpsPort)) == "CN=alpha")
+        }
+    }
+
+    @Test("a node presenting another certificate than the cluster's is refused, naming both fingerprints")
+    func certificateMismatch() async throws {
+        let entries: [TestKeystore.EntrySpec] = [.init(alias: "alpha"), .init(alias: "beta")]
+        try await TestCluster.with(keystoreEntries: entries) { cluster in
+            _ = try await cluster.start("node-a", extra: ["server.key.alias": "alpha"])
+            let (status, output) = try await cluster.refusal("node-b", extra: ["server.key.alias": "beta"])
+            #expect(status == 1)
+            #expect(output.contains("this node presents certificate sha256:"), "\(output)")
+            #expect(output.contains("but the cluster's nodes present sha256:"), "\(output)")
+            // After replacing the certificate for the whole cluster, one node records the new one.
+            _ = try await cluster.start("node-b", extra: ["server.key.alias": "beta"], arguments: ["--accept-new-certificate"])
         }
     }
 
@@ -89,11 +105,12 @@ struct NodeOperationsTests {
             #expect(try await node.waitForExit(timeout: .seconds(20)) == 0)
             try await holder.value
             let state = try await cluster.database.withConnection { connection, logger in
-                try await connection.query("SELECT state, stopped_at IS NOT NULL FROM nodes WHERE name = 'node-a'", logger: logger)
-                    .collect().first?.decode((String, Bool).self)
+                try await connection.query("SELECT state, state_detail, stopped_at IS NOT NULL FROM nodes WHERE name = 'node-a'", logger: logger)
+                    .collect().first?.decode((String, String, Bool).self)
             }
-            #expect(state?.0 == "stopped")
-            #expect(state?.1 == true)
+            #expect(state?.0 == "offline")
+            #expect(state?.1 == "stopped")
+            #expect(state?.2 == true)
             #expect(node.output.contains("stopped"))
         }
     }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import StewardModel
 
 /// One numbered, append-only schema change: statements run in order, in one transaction.
 /// (One statement per entry: the extended query protocol runs a single statement at a time.)
@@ -22,8 +23,17 @@ public struct Migration: Sendable {
 }
 
 public enum Migrations {
-    /// Every migration this build knows, in order. Append; never edit or reorder.
-    public static let all: [Migration] = [initialSchema, identity]
+    /// Every migration of this release, in order. Append; never edit or reorder.
+    static let released: [Migration] = [initialSchema, identity, membership]
+
+    /// What this binary applies: the release's migrations, plus one harmless extra when it
+    /// pretends to be the next release (see `StewardVersion.pretendsNextVersion`).
+    public static let all: [Migration] = released + (StewardVersion.pretendsNextVersion ? [upgradeRehearsal] : [])
+
+    /// Adds an empty table: enough for a newer node to move the schema forward in upgrade tests.
+    static let upgradeRehearsal = Migration(version: 1000, name: "upgrade rehearsal", statements: [
+        "CREATE TABLE steward_upgrade_rehearsal (id integer)",
+    ])
 
     /// The schema version this build expects: the last migration's number.
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -1,22 +1,75 @@
 import Hummingbird
+import PostgresNIO
 import StewardDatabase
 import StewardModel
 
-/// `GET /api/v1/cluster/info`: the cluster id, this node, and the versions in play.
+/// `/api/v1/cluster`: info, summary, the nodes, and an operator's drain and decommission.
 struct ClusterRoutes {
     let runtime: NodeRuntime
 
+    var offlineAfter: Duration { runtime.configuration.cluster.nodeOfflineAfter }
+    var nodes: NodeRepository { NodeRepository(logger: runtime.logger) }
+
     func add(to api: RouterGroup<StewardRequestContext>) {
         api.get("cluster/info") { _, _ -> ClusterInfo in
-            let client = runtime.database
-            let clusters = ClusterRepository(logger: runtime.logger)
-            guard let record = try await withDeadline(.seconds(5), "cluster lookup", { try await clusters.fetch(on: client) }) else {
-                throw HTTPError(.serviceUnavailable, message: "the cluster row is missing from the database")
-            }
+            let record = try await cluster()
             return ClusterInfo(
                 clusterID: record.clusterID, nodeName: runtime.nodeName, nodeID: runtime.nodeID,
                 softwareVersion: StewardVersion.current.description, schemaVersion: record.schemaVersion,
                 clusterSoftwareVersion: record.softwareVersion.description)
+        }
+        api.get("cluster/summary") { _, _ -> ClusterSummary in
+            let record = try await cluster()
+            let client = runtime.database, nodes = self.nodes, offlineAfter = self.offlineAfter
+            let statuses = try await withDeadline(.seconds(5), "node list") { try await nodes.statuses(offlineAfter: offlineAfter, on: client) }
+            return ClusterSummary(clusterID: record.clusterID, softwareVersion: record.softwareVersion.description,
+                                  schemaVersion: record.schemaVersion, nodes: statuses)
+        }
+        api.get("cluster/nodes") { _, _ -> [NodeStatus] in
+            let client = runtime.database, nodes = self.nodes, offlineAfter = self.offlineAfter
+            return try await withDeadline(.seconds(5), "node list") { try await nodes.statuses(offlineAfter: offlineAfter, on: client) }
+        }
+        api.get("cluster/nodes/{node}") { _, context -> NodeStatus in
+            let node = try context.parameters.require("node")
+            let client = runtime.database, nodes = self.nodes, offlineAfter = self.offlineAfter
+            guard let status = try await withDeadline(.seconds(5), "node lookup", { try await nodes.status(of: node, offlineAfter: offlineAfter, on: client) })
+            else { throw APIError.notFound("no node named or numbered \(node)") }
+            return status
+        }
+        api.post("cluster/nodes/{node}/drain") { request, context -> NodeStatus in
+            try await operate(request, context) { node, actor, source, connection in
+                try await nodes.requestDrain(node, offlineAfter: offlineAfter, actor: actor, observer: runtime.nodeName,
+                                             source: source, on: connection)
+            }
+        }
+        api.delete("cluster/nodes/{node}") { request, context -> NodeStatus in
+            try await operate(request, context) { node, actor, source, connection in
+                try await nodes.decommission(node, requestedOn: runtime.nodeID, offlineAfter: offlineAfter, actor: actor,
+                                             observer: runtime.nodeName, source: source, on: connection)
+            }
+        }
+    }
+
+    func cluster() async throws -> ClusterRecord {
+        let client = runtime.database
+        let clusters = ClusterRepository(logger: runtime.logger)
+        guard let record = try await withDeadline(.seconds(5), "cluster lookup", { try await clusters.fetch(on: client) }) else {
+            throw APIError(status: .serviceUnavailable, message: "the cluster row is missing from the database")
+        }
+        return record
+    }
+
+    /// Runs a node operation in a transaction; its refusals become 404 or 409 with their reason.
+    func operate(_ request: Request, _ context: StewardRequestContext,
+                 _ body: @escaping @Sendable (String, String, String, PostgresNIO.PostgresConnection) async throws -> NodeStatus) async throws -> NodeStatus {
+        let identity = try context.requireIdentity()
+        let node = try context.parameters.require("node")
+        let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
+        do {
+            return try await runtime.transaction { connection in try await body(node, identity.username, source, connection) }
+        } catch let refusal as NodeRepository.OperationRefusal {
+            if case .notFound = refusal { throw APIError.notFound(refusal.description) }
+            throw APIError.conflict(refusal.description)
         }
     }
 }

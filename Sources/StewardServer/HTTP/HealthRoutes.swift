@@ -36,7 +36,7 @@ struct HealthRoutes {
             checks["database"] = "unreachable: \(error)"
             checks["schema"] = "unknown"
         }
-        checks["node"] = runtime.state == .online ? "ok" : runtime.state.rawValue
+        checks["node"] = runtime.acceptsWork ? "ok" : runtime.state == .online ? "lease expired: no recent heartbeat" : runtime.state.display
         let ready = checks.values.allSatisfy { $0 == "ok" }
         return HealthReport(status: ready ? "ready" : "not ready", checks: checks)
     }

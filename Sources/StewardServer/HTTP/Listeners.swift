@@ -42,7 +42,7 @@ struct Listeners {
     func router(for listener: Listener) -> Router<StewardRequestContext> {
         let router = Router(context: StewardRequestContext.self)
         router.add(middleware: ListenerMiddleware(listener: listener))
-        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: RequestLogMiddleware(runtime: runtime))
         HealthRoutes(runtime: runtime).add(to: router)
         let api = router.group("/api/v1").add(middleware: AuthenticationMiddleware(runtime: runtime))
         ClusterRoutes(runtime: runtime).add(to: api)

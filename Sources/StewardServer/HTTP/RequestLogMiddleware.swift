@@ -7,9 +7,12 @@ import StewardDatabase
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = StewardRequestContext
     let logger = Logger(label: "steward.http")
+    let runtime: NodeRuntime
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
+        runtime.requestStarted()
+        defer { runtime.requestFinished() }
         do {
             let response = try await next(request, context)
             log(request, context, status: Int(response.status.code), started: started)

@@ -10,3 +10,5 @@ extension UserInfo: ResponseEncodable {}
 extension WhoAmI: ResponseEncodable {}
 extension TokenInfo: ResponseEncodable {}
 extension AuditEntry: ResponseEncodable {}
+extension NodeStatus: ResponseEncodable {}
+extension ClusterSummary: ResponseEncodable {}

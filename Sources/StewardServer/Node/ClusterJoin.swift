@@ -17,11 +17,14 @@ struct ClusterJoin {
     let claimAppData: Bool
     let host: String
     let firstAdmin: FirstAdmin
+    let fingerprints: ClusterFingerprints
+    let rules: JoinRules
+    let acceptNewCertificate: Bool
     let logger: Logger
 
     struct Result {
         let cluster: ClusterRecord
-        let node: NodeRecord
+        let nodeID: NodeID
         let createdCluster: Bool
         let appliedMigrations: [Int]
     }
@@ -60,14 +63,28 @@ struct ClusterJoin {
                 try appData.writeClusterID(cluster.clusterID)
                 createdCluster = true
             }
+            try await checkFingerprints(on: connection, newCluster: createdCluster)
             try await firstAdmin.createIfNeeded(node: configuration.nodeName, on: connection)
             let registration = NodeRegistration(
                 name: configuration.nodeName, host: host, httpPort: configuration.httpPort,
                 httpsPort: configuration.httpsPort, webSocketPort: configuration.webSocketPort,
                 softwareVersion: StewardVersion.current, pid: getpid())
-            let node = try await NodeRepository(logger: logger).register(
-                registration, activeWithin: configuration.cluster.nodeOfflineAfter, on: connection)
-            return Result(cluster: cluster, node: node, createdCluster: createdCluster, appliedMigrations: migration.applied)
+            let nodeID = try await NodeRepository(logger: logger).register(registration, rules: rules, on: connection)
+            return Result(cluster: cluster, nodeID: nodeID, createdCluster: createdCluster, appliedMigrations: migration.applied)
+        }
+    }
+
+    /// Same master key and certificate as the cluster; the first node records them.
+    func checkFingerprints(on connection: PostgresConnection, newCluster: Bool) async throws {
+        let clusters = ClusterRepository(logger: logger)
+        let recorded = try await clusters.fingerprints(on: connection)
+        guard let update = try KeyFingerprints.reconcile(cluster: recorded, node: fingerprints, acceptNewCertificate: acceptNewCertificate) else { return }
+        try await clusters.recordFingerprints(update, on: connection)
+        if !newCluster, recorded.tls != nil, recorded.tls != update.tls {
+            try await AuditRepository(logger: logger).record(
+                .init(actor: configuration.nodeName, action: "cluster.certificate", target: update.tls, node: configuration.nodeName,
+                      sourceAddress: nil, details: ["previous": recorded.tls ?? "none"]), on: connection)
+            logger.notice("the cluster's certificate is now \(update.tls ?? "none") (accepted with --accept-new-certificate)")
         }
     }
 

@@ -10,7 +10,7 @@ extension NodeRuntime {
         do {
             return try await database.withTransaction(logger: logger, body)
         } catch let error as PostgresTransactionError {
-            if let inner = error.closureError, inner is any HTTPResponseError { throw inner }
+            if let inner = error.closureError, inner is any HTTPResponseError || inner is NodeRepository.OperationRefusal { throw inner }
             throw DatabaseError.readable(error)
         }
     }

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import StewardCluster
 import StewardConfiguration
 import StewardModel
 import Synchronization
@@ -7,16 +8,14 @@ import Synchronization
 /// What a running node knows about itself, shared by its routes and services.
 /// The database is the source of truth; this is the node's cache of its own part.
 public final class NodeRuntime: Sendable {
-    public enum State: String, Sendable {
-        case online, stopping, stopped
-    }
-
     public let configuration: NodeConfiguration
     public let nodeID: NodeID
     public let clusterID: ClusterID
     public let database: PostgresClient
     public let logger: Logger
-    private let mutableState = Mutex<State>(.online)
+    private let membership: Mutex<MembershipStateMachine>
+    private let inFlight = Atomic<Int>(0)
+    let agents = AgentConnections()
 
     public init(configuration: NodeConfiguration, nodeID: NodeID, clusterID: ClusterID, database: PostgresClient, logger: Logger) {
         self.configuration = configuration
@@ -24,12 +23,27 @@ public final class NodeRuntime: Sendable {
         self.clusterID = clusterID
         self.database = database
         self.logger = logger
-    }
-
-    public var state: State {
-        get { mutableState.withLock { $0 } }
-        set { mutableState.withLock { $0 = newValue } }
+        let limits = MembershipStateMachine.Limits(
+            offlineAfter: configuration.cluster.nodeOfflineAfter, maxClockSkew: configuration.cluster.maxClockSkew)
+        membership = Mutex(MembershipStateMachine(limits: limits, startedAt: .now))
     }
 
     public var nodeName: String { configuration.nodeName }
+
+    public var state: MembershipState { membership.withLock { $0.state } }
+
+    public var clockSkew: Duration { membership.withLock { $0.clockSkew } }
+
+    /// Online and inside its lease, right now. A node that was paused fails this the moment it
+    /// wakes, before any heartbeat: it never serves as online while the others think it offline.
+    public var acceptsWork: Bool { membership.withLock { $0.acceptsWork(at: .now) } }
+
+    /// Feeds one event to the membership state machine; the caller carries out the actions.
+    func membershipEvent(_ event: (inout MembershipStateMachine) -> [MembershipStateMachine.Action]) -> [MembershipStateMachine.Action] {
+        membership.withLock { event(&$0) }
+    }
+
+    var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
+    func requestStarted() { inFlight.add(1, ordering: .relaxed) }
+    func requestFinished() { inFlight.subtract(1, ordering: .relaxed) }
 }

@@ -13,6 +13,10 @@ import StewardModel
 public struct StewardNode {
     public struct Options: Sendable {
         public var claimAppData = false
+        /// Let a decommissioned node join again.
+        public var rejoin = false
+        /// Record this node's certificate as the cluster's (after replacing it everywhere).
+        public var acceptNewCertificate = false
         public init() {}
     }
 
@@ -42,6 +46,9 @@ public struct StewardNode {
         let lock = try NodeLock.acquire(folder: startup.layout.nodeLogDirectory(configuration.nodeName), owner: configuration.nodeName)
         sink.apply(try startup.loadLogSettings())
         try sink.openFile(startup.layout.nodeLogDirectory(configuration.nodeName) + "/server.log")
+        if StewardVersion.pretendsNextVersion {
+            logger.critical("STEWARD_TEST_PRETEND_NEXT_VERSION is set: this node claims to be \(StewardVersion.current) for an upgrade test; never use it in production")
+        }
         logger.info("starting", metadata: [
             "node": "\(configuration.nodeName)", "version": "\(StewardVersion.current)",
             "appdata": "\(configuration.appDataDirectory)", "config": "\(configuration.configFile)",
@@ -53,10 +60,12 @@ public struct StewardNode {
         let connector = DatabaseConnector(configuration: configuration.database, applicationName: "steward-server \(configuration.nodeName)")
         let hasher = PasswordHasher(cost: configuration.security.bcryptCost)
         let firstAdmin = FirstAdmin(hasher: hasher, layout: startup.layout, password: adminPassword, logger: logger)
-        let joined = try await join(connector: connector, layout: startup.layout, firstAdmin: firstAdmin, logger: databaseLogger)
+        let fingerprints = try KeyFingerprints.node(configuration, tlsFingerprint: try tls.entry.fingerprint())
+        let joined = try await join(connector: connector, layout: startup.layout, firstAdmin: firstAdmin, fingerprints: fingerprints,
+                                    logger: databaseLogger)
         let client = try connector.makeClient(logger: databaseLogger)
         let runtime = NodeRuntime(
-            configuration: configuration, nodeID: joined.node.nodeID, clusterID: joined.cluster.clusterID,
+            configuration: configuration, nodeID: joined.nodeID, clusterID: joined.cluster.clusterID,
             database: client, logger: logger)
 
         let applications = try Listeners(runtime: runtime, tls: tls.configuration, hasher: hasher, logger: logger).applications()
@@ -66,13 +75,14 @@ public struct StewardNode {
             .init(service: NodePresenceService(runtime: runtime, interval: configuration.cluster.heartbeatInterval)),
         ]
         services += applications.map { .init(service: $0) }
-        services.append(.init(service: ShutdownSentinel(runtime: runtime), successTerminationBehavior: .ignore))
+        services.append(.init(service: ShutdownSentinel(runtime: runtime, drainDelay: configuration.shutdownDrainDelay),
+                              successTerminationBehavior: .ignore))
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout
         groupConfiguration.maximumCancellationDuration = .seconds(5)
 
         logger.notice("node online", metadata: [
-            "cluster": "\(joined.cluster.clusterID)", "node.id": "\(joined.node.nodeID)",
+            "cluster": "\(joined.cluster.clusterID)", "node.id": "\(joined.nodeID)",
             "http": "\(configuration.bindAddress):\(configuration.httpPort)",
             "https": "\(configuration.bindAddress):\(configuration.httpsPort)",
             "websocket": "\(configuration.bindAddress):\(configuration.webSocketPort)",
@@ -84,17 +94,21 @@ public struct StewardNode {
             failure = error
             logger.error("stopped on error: \(error)")
         }
-        await markStopped(connector: connector, nodeID: joined.node.nodeID, logger: databaseLogger)
+        await markStopped(connector: connector, nodeID: joined.nodeID, logger: databaseLogger)
         withExtendedLifetime(lock) {}
         logger.notice("stopped")
         if let failure { throw failure }
     }
 
-    func join(connector: DatabaseConnector, layout: AppDataLayout, firstAdmin: FirstAdmin, logger: Logger) async throws -> ClusterJoin.Result {
+    func join(connector: DatabaseConnector, layout: AppDataLayout, firstAdmin: FirstAdmin, fingerprints: ClusterFingerprints,
+              logger: Logger) async throws -> ClusterJoin.Result {
         let connection = try await connector.connect(logger: logger)
         let join = ClusterJoin(
             configuration: configuration, appData: AppDataVerifier(layout: layout), claimAppData: options.claimAppData,
-            host: ProcessInfo.processInfo.hostName, firstAdmin: firstAdmin, logger: logger)
+            host: ProcessInfo.processInfo.hostName, firstAdmin: firstAdmin, fingerprints: fingerprints,
+            rules: JoinRules(activeWithin: configuration.cluster.nodeOfflineAfter, maxNodes: configuration.cluster.maxNodes,
+                             rejoin: options.rejoin),
+            acceptNewCertificate: options.acceptNewCertificate, logger: logger)
         let result: ClusterJoin.Result
         do {
             result = try await join.run(on: connection)

@@ -15,9 +15,23 @@ struct AgentSocketRoutes {
 
     func add(to router: Router<StewardRequestContext>) {
         router.ws(RouterPath(AgentProtocol.path)) { _, context in
+            // A node that is not online sends agents elsewhere before any work is done.
+            guard runtime.acceptsWork else {
+                throw APIError(status: .serviceUnavailable, message: "this node is \(runtime.state.display); connect to another node")
+            }
             context.logger.debug("agent socket upgrade", metadata: ["peer": "\(context.remoteAddress?.description ?? "?")"])
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
+            let (id, closeRequests) = runtime.agents.register()
+            defer { runtime.agents.unregister(id) }
+            // When the node leaves service, each agent is told why and asked to reconnect elsewhere.
+            let closer = Task {
+                for await reason in closeRequests {
+                    try? await refuse(outbound, code: "reconnect", message: "\(reason); reconnect to another node", fatal: true)
+                    return
+                }
+            }
+            defer { closer.cancel() }
             try await outbound.writeTextMessage(try hello())
             for try await message in inbound.messages(maxSize: Self.maxMessageSize) {
                 guard case .text(let text) = message else {
@@ -62,6 +76,6 @@ struct AgentSocketRoutes {
 
     func refuse(_ outbound: WebSocketOutboundWriter, code: String, message: String, fatal: Bool) async throws {
         try await outbound.writeTextMessage(try EnvelopeCoding.encode(ProtocolError.type, ProtocolError(code: code, message: message, fatal: fatal)))
-        if fatal { try await outbound.close(.unacceptableData, reason: code) }
+        if fatal { try await outbound.close(code == "reconnect" ? .goingAway : .unacceptableData, reason: code) }
     }
 }

@@ -1,0 +1,86 @@
+/// A node's own view of its membership. The database row mirrors it (see `rowState`), and other
+/// nodes read the row; docs/state-machines.md draws the transitions.
+public enum MembershipState: Sendable, Equatable {
+    public enum JoinStep: Int, Sendable, CaseIterable, Comparable {
+        case checkingAppData = 1, checkingSchema, registering, catchingUp
+
+        public var label: String {
+            switch self {
+            case .checkingAppData: return "checking appdata"
+            case .checkingSchema: return "checking schema"
+            case .registering: return "registering"
+            case .catchingUp: return "catching up"
+            }
+        }
+
+        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    public enum OfflineReason: Sendable, Equatable {
+        /// No successful heartbeat for `cluster.node.offline.after` (database away, node paused).
+        case heartbeatLost
+        /// The database shows this node as not seen for too long: the cluster has declared it offline.
+        case declaredOffline
+        /// This node's clock differs from the database's by more than `cluster.max.clock.skew`.
+        case clockSkew(seconds: Int)
+        /// A rejoin step failed; it is retried on the next heartbeat.
+        case joinFailed(String)
+        /// Drained on request; it stays offline until restarted.
+        case drained
+    }
+
+    case joining(JoinStep)
+    case online
+    case draining
+    case offline(OfflineReason)
+    case upgradeRequired(clusterVersion: String)
+    case decommissioned
+    case stopping
+
+    /// The `nodes.state` value.
+    public var rowState: String {
+        switch self {
+        case .joining: return "joining"
+        case .online: return "online"
+        case .draining, .stopping: return "draining"
+        case .offline: return "offline"
+        case .upgradeRequired: return "upgrade_required"
+        case .decommissioned: return "decommissioned"
+        }
+    }
+
+    /// The `nodes.state_detail` value: why, in words.
+    public var detail: String {
+        switch self {
+        case .joining(let step): return "\(step.label) (\(step.rawValue)/4)"
+        case .online: return ""
+        case .draining: return "drain requested"
+        case .stopping: return "shutting down"
+        case .offline(.heartbeatLost): return "no heartbeat"
+        case .offline(.declaredOffline): return "declared offline by the cluster"
+        case .offline(.clockSkew(let seconds)): return "clock differs from the database by \(seconds)s"
+        case .offline(.joinFailed(let reason)): return "rejoin failed: \(reason)"
+        case .offline(.drained): return "drained"
+        case .upgradeRequired(let version): return "the cluster runs \(version)"
+        case .decommissioned: return ""
+        }
+    }
+
+    /// What people read: "joining: checking appdata (1/4)", "offline (upgrade required)".
+    public var display: String {
+        switch self {
+        case .joining: return "joining: \(detail)"
+        case .upgradeRequired: return "offline (upgrade required)"
+        case .stopping: return "draining"
+        default: return rowState
+        }
+    }
+
+    /// States a node leaves only by being restarted.
+    public var isFinal: Bool {
+        switch self {
+        case .upgradeRequired, .decommissioned, .stopping, .offline(.drained): return true
+        default: return false
+        }
+    }
+}
