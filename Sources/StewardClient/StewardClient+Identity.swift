@@ -72,3 +72,19 @@ extension StewardClient {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?&=#"))) ?? text
     }
 }
+
+extension StewardClient {
+    public func clusterSummary() async throws -> ClusterSummary { try await get("/api/v1/cluster/summary", as: ClusterSummary.self) }
+
+    public func nodes() async throws -> [NodeStatus] { try await get("/api/v1/cluster/nodes", as: [NodeStatus].self) }
+
+    public func node(_ node: String) async throws -> NodeStatus { try await get("/api/v1/cluster/nodes/\(Self.escape(node))", as: NodeStatus.self) }
+
+    public func drain(_ node: String) async throws -> NodeStatus {
+        try await send(.POST, "/api/v1/cluster/nodes/\(Self.escape(node))/drain", as: NodeStatus.self)
+    }
+
+    public func decommission(_ node: String) async throws -> NodeStatus {
+        try await send(.DELETE, "/api/v1/cluster/nodes/\(Self.escape(node))", as: NodeStatus.self)
+    }
+}

@@ -13,13 +13,15 @@ public final class ServerProcess: Sendable {
     public let outputFile: String
     let process: ChildProcess
 
-    init(name: String, configFile: String, ports: [Int], outputFile: String, arguments: [String], environment: [String: String]) throws {
+    /// `wrapper` runs before the server (for example `faketime -f +90s`), which it must exec.
+    init(name: String, configFile: String, ports: [Int], outputFile: String, arguments: [String], environment: [String: String],
+         wrapper: [String] = []) throws {
         self.name = name
         self.configFile = configFile
         (httpPort, httpsPort, webSocketPort) = (ports[0], ports[1], ports[2])
         self.outputFile = outputFile
-        process = try ChildProcess(try Binaries.path("steward-server"), ["--config", configFile] + arguments,
-                                   environment: environment, outputFile: outputFile)
+        let command = wrapper + [try Binaries.path("steward-server"), "--config", configFile] + arguments
+        process = try ChildProcess(command[0], Array(command.dropFirst()), environment: environment, outputFile: outputFile)
         Watchdog.shared.watch(pid: process.pid)
     }
 

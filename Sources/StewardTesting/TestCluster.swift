@@ -34,9 +34,10 @@ public final class TestCluster: Sendable {
 
     public static func with<T: Sendable>(
         keystoreEntries: [TestKeystore.EntrySpec] = [.init(alias: "steward")],
+        postgres: TestPostgres = .shared,
         _ body: (TestCluster) async throws -> T
     ) async throws -> T {
-        let database = try await TestPostgres.shared.createDatabase()
+        let database = try await postgres.createDatabase()
         let folder = try TemporaryDirectory(prefix: "steward-cluster")
         let cluster: TestCluster
         do {
@@ -96,23 +97,27 @@ public final class TestCluster: Sendable {
     }
 
     /// Writes `installed.properties` for `name` and launches the node without waiting for it.
+    /// `environment` is added to the test process's; the first admin's password is given unless
+    /// `adminPassword` is false.
     public func launch(_ name: String, extra: [String: String?] = [:], arguments: [String] = [], rawConfig: String? = nil,
-                       environment: [String: String] = ["STEWARD_ADMIN_PASSWORD": TestCluster.adminPassword]) throws -> ServerProcess {
+                       environment: [String: String] = [:], adminPassword: Bool = true, wrapper: [String] = []) throws -> ServerProcess {
+        var environment = environment
+        if adminPassword { environment["STEWARD_ADMIN_PASSWORD"] = Self.adminPassword }
         let ports = try FreePorts.take(3)
         let text = rawConfig ?? properties(name: name, ports: ports, extra: extra)
             .sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escape($0.value))" }.joined(separator: "\n") + "\n"
         let configFile = try folder.write("nodes/\(name)/installed.properties", text)
         let process = try ServerProcess(name: name, configFile: configFile, ports: ports,
                                         outputFile: folder.file("nodes/\(name)/output.log"), arguments: arguments,
-                                        environment: environment)
+                                        environment: environment, wrapper: wrapper)
         nodes.withLock { $0.append(process) }
         return process
     }
 
     /// Launches `name` and waits until it is ready (online, taking work).
     public func start(_ name: String, extra: [String: String?] = [:], arguments: [String] = [],
-                      environment: [String: String] = ["STEWARD_ADMIN_PASSWORD": TestCluster.adminPassword]) async throws -> ServerProcess {
-        let node = try launch(name, extra: extra, arguments: arguments, environment: environment)
+                      environment: [String: String] = [:], adminPassword: Bool = true, wrapper: [String] = []) async throws -> ServerProcess {
+        let node = try launch(name, extra: extra, arguments: arguments, environment: environment, adminPassword: adminPassword, wrapper: wrapper)
         try await node.waitUntilReady()
         return node
     }

@@ -8,6 +8,26 @@ import PostgresNIO
 public actor TestPostgres {
     public static let shared = TestPostgres()
 
+    /// A server of its own, for a test that stops and restarts PostgreSQL (the shared one serves
+    /// every other test running at the same time). `stop()` it at the end.
+    public static func makePrivate() async throws -> TestPostgres {
+        let instance = TestPostgres(isPrivate: true)
+        _ = try await instance.running()
+        return instance
+    }
+
+    private let isPrivate: Bool
+
+    init(isPrivate: Bool = false) { self.isPrivate = isPrivate }
+
+    /// Stops a private server and removes its files.
+    public func stop() async {
+        guard let server, let data = server.dataDirectory, let bin = server.binDirectory, let folder = server.socketDirectory else { return }
+        try? await Self.runAs(getuid() == 0, "\(bin)/pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"])
+        try? FileManager.default.removeItem(atPath: folder)
+        self.server = nil
+    }
+
     public struct Server: Sendable {
         public let host: String
         public let port: Int
@@ -26,15 +46,16 @@ public actor TestPostgres {
     public func running() async throws -> Server {
         if let server { return server }
         if let starting { return try await starting.value }
-        let task = Task { try await Self.startOrAttach() }
+        let privateServer = isPrivate
+        let task = Task { try await Self.startOrAttach(privateServer: privateServer) }
         starting = task
         let started = try await task.value
         server = started
         return started
     }
 
-    static func startOrAttach() async throws -> Server {
-        if let url = ProcessInfo.processInfo.environment["STEWARD_TEST_DATABASE_URL"], !url.isEmpty {
+    static func startOrAttach(privateServer: Bool) async throws -> Server {
+        if let url = ProcessInfo.processInfo.environment["STEWARD_TEST_DATABASE_URL"], !url.isEmpty, !privateServer {
             guard let components = URLComponents(string: url), let host = components.host else {
                 throw HarnessError("STEWARD_TEST_DATABASE_URL '\(url)' is not postgres://user:password@host:port/db")
             }

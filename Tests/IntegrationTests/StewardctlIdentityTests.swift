@@ -9,7 +9,7 @@ struct StewardctlIdentityTests {
     @Test("without STEWARD_ADMIN_PASSWORD the first admin's password goes to a 0600 file whose path is logged")
     func generatedAdminPassword() async throws {
         try await TestCluster.with { cluster in
-            let node = try cluster.launch("node-a", environment: [:])
+            let node = try cluster.launch("node-a", adminPassword: false)
             try await node.waitUntilLive()
             let file = cluster.appData + "/conf/initial-admin.password"
             let password = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -22,7 +22,7 @@ struct StewardctlIdentityTests {
             cluster.neverLog(login.token?.secret ?? "")
             // A second node does not make another admin or touch the file.
             let before = try String(contentsOfFile: file, encoding: .utf8)
-            _ = try await cluster.start("node-b", environment: [:])
+            _ = try await cluster.start("node-b", adminPassword: false)
             #expect(try String(contentsOfFile: file, encoding: .utf8) == before)
         }
     }

@@ -36,7 +36,10 @@ struct HealthRoutes {
             checks["database"] = "unreachable: \(error)"
             checks["schema"] = "unknown"
         }
-        checks["node"] = runtime.acceptsWork ? "ok" : runtime.state == .online ? "lease expired: no recent heartbeat" : runtime.state.display
+        let state = runtime.state
+        checks["node"] = runtime.acceptsWork ? "ok"
+            : state == .online ? "lease expired: no recent heartbeat"
+            : state.detail.isEmpty ? state.display : "\(state.display) (\(state.detail))"
         let ready = checks.values.allSatisfy { $0 == "ok" }
         return HealthReport(status: ready ? "ready" : "not ready", checks: checks)
     }
