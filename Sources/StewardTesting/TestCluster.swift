@@ -17,6 +17,7 @@ public final class TestCluster: Sendable {
     public let keystorePasswordFile: String
     private let nodes = Mutex<[ServerProcess]>([])
     private let adminToken = Mutex<String?>(nil)
+    private let keystoreAuthorities = Mutex<[String: String]>([:])
     /// Passwords and tokens this cluster handed out; teardown fails the test if a log holds one.
     private let secrets = Mutex<[String]>([TestCluster.adminPassword, TestCluster.keystorePassword])
 
@@ -66,7 +67,8 @@ public final class TestCluster: Sendable {
         let template = try AppDataTemplate.locate(explicit: Binaries.packageRoot + "/appdata-template")
         try AppDataTemplate.instantiate(template: template, into: appData)
         if !keystoreEntries.isEmpty {
-            try TestKeystore.write(path: appData + "/conf/server.keystore", password: Self.keystorePassword, entries: keystoreEntries)
+            let authorities = try TestKeystore.write(path: appData + "/conf/server.keystore", password: Self.keystorePassword, entries: keystoreEntries)
+            keystoreAuthorities.withLock { $0 = authorities }
         }
     }
 
@@ -103,8 +105,13 @@ public final class TestCluster: Sendable {
                        environment: [String: String] = [:], adminPassword: Bool = true, wrapper: [String] = []) throws -> ServerProcess {
         var environment = environment
         if adminPassword { environment["STEWARD_ADMIN_PASSWORD"] = Self.adminPassword }
-        let ports = try FreePorts.take(3)
-        let text = rawConfig ?? properties(name: name, ports: ports, extra: extra)
+        let free = try FreePorts.take(3)
+        let settings = properties(name: name, ports: free, extra: extra)
+        // The ports the node will really use: `extra` may have chosen them.
+        let ports = ["server.http.port", "server.https.port", "server.websocket.port"].enumerated().map { index, key in
+            settings[key].flatMap(Int.init) ?? free[index]
+        }
+        let text = rawConfig ?? settings
             .sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escape($0.value))" }.joined(separator: "\n") + "\n"
         let configFile = try folder.write("nodes/\(name)/installed.properties", text)
         let process = try ServerProcess(name: name, configFile: configFile, ports: ports,
@@ -139,6 +146,9 @@ public final class TestCluster: Sendable {
         neverLog(token)
         return base.with(token: token)
     }
+
+    /// The PEM of the CA that signed the keystore entry `alias` (what clients should trust).
+    public func caCertificate(alias: String = "steward") -> String { keystoreAuthorities.withLock { $0[alias] ?? "" } }
 
     /// The node's log file in appdata.
     public func logFile(of name: String) -> String { appData + "/logs/\(name)/server.log" }

@@ -1,0 +1,104 @@
+import Foundation
+import StewardAgentProtocol
+import StewardClient
+import StewardModel
+import StewardTesting
+import Testing
+
+/// A real HAProxy running Scripts/haproxy/haproxy.cfg.sample in front of three real nodes.
+@Suite("HAProxy in front of the cluster")
+struct LoadBalancerTests {
+    /// Which node answered, and the affinity cookie HAProxy set, if any.
+    func ask(_ url: String, token: String, cookie: String? = nil, trust: StewardClient.Trust = .insecure) async throws -> (node: String, cookie: String?) {
+        let client = StewardClient(baseURL: url, trust: trust, token: token, timeout: .seconds(5))
+        let response = try await client.raw(.GET, "/api/v1/cluster/info", headers: cookie.map { [("Cookie", "STEWARD_NODE=\($0)")] } ?? [])
+        guard response.status == 200 else { throw HarnessError("\(url): \(response.status) \(response.text)") }
+        let set = response.headers.first { $0.0.lowercased() == "set-cookie" && $0.1.hasPrefix("STEWARD_NODE=") }?.1
+        return (try response.decode(ClusterInfo.self).nodeName, set.map { String($0.dropFirst("STEWARD_NODE=".count).prefix { $0 != ";" }) })
+    }
+
+    func withBalancedCluster(_ body: @escaping @Sendable (TestCluster, [ServerProcess], TestLoadBalancer, String) async throws -> Void) async throws {
+        try await TestCluster.with { cluster in
+            let nodes = try await [cluster.start("node-1"), cluster.start("node-2"), cluster.start("node-3")]
+            let balancer = try await TestLoadBalancer(nodes: nodes, caCertificatePEM: cluster.caCertificate(), folder: cluster.folder)
+            do {
+                let token = try #require(try await cluster.adminClient(nodes[0]).token)
+                try await waitFor("HAProxy to see three nodes up") {
+                    var seen: Set<String> = []
+                    for _ in 0..<9 { seen.insert(try await ask(balancer.httpURL, token: token).node) }
+                    return seen.count == 3
+                }
+                try await body(cluster, nodes, balancer, token)
+            } catch {
+                await balancer.stop()
+                throw error
+            }
+            await balancer.stop()
+        }
+    }
+
+    @Test("cookie affinity holds while a node is up; a SIGKILLed node gets no more requests, and its users stay logged in")
+    func affinityAndFailover() async throws {
+        try await withBalancedCluster { _, nodes, balancer, token in
+            let first = try await ask(balancer.httpURL, token: token)
+            let cookie = try #require(first.cookie)
+            for _ in 0..<5 { #expect(try await ask(balancer.httpURL, token: token, cookie: cookie).node == first.node) }
+            let victim = try #require(nodes.first { $0.name == first.node })
+            await victim.kill9()
+            // Within the health checks' fall time HAProxy stops routing to it; until then, redispatch.
+            try await Task.sleep(for: .seconds(3))
+            for _ in 0..<10 {
+                let answer = try await ask(balancer.httpURL, token: token, cookie: cookie)
+                #expect(answer.node != first.node)
+            }
+        }
+    }
+
+    @Test("HTTPS both ways: passed through (the node's certificate, source affinity) and re-encrypted (cookie affinity)")
+    func https() async throws {
+        try await withBalancedCluster { cluster, _, balancer, token in
+            let caFile = try cluster.folder.write("ca.pem", cluster.caCertificate())
+            let passthrough = try await ask(balancer.passthroughURL, token: token, trust: .caFile(caFile))
+            let again = try await ask(balancer.passthroughURL, token: token, trust: .caFile(caFile))
+            #expect(passthrough.node == again.node, "source affinity")
+            #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: balancer.passthroughPort)) == "CN=steward")
+            let reencrypted = try await ask(balancer.reencryptURL, token: token)
+            let cookie = try #require(reencrypted.cookie)
+            for _ in 0..<3 { #expect(try await ask(balancer.reencryptURL, token: token, cookie: cookie).node == reencrypted.node) }
+            #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: balancer.reencryptPort)) == "CN=localhost")
+        }
+    }
+
+    @Test("agents reach a node through TCP passthrough of the WebSocket port")
+    func agentsPassThrough() async throws {
+        try await withBalancedCluster { _, _, balancer, _ in
+            let messages = try await WebSocketProbe.exchange(url: balancer.agentURL, expecting: 1)
+            let hello = try EnvelopeCoding.decode(messages[0], as: ServerHello.self)
+            #expect(hello.body.nodeName.hasPrefix("node-"))
+        }
+    }
+
+    @Test("a rolling upgrade: the older nodes go offline (upgrade required) and HAProxy routes around them")
+    func upgradeRoutesAround() async throws {
+        try await withBalancedCluster { cluster, nodes, balancer, token in
+            await nodes[2].stop()
+            let upgraded = try await cluster.start("node-3", extra: ["server.http.port": String(nodes[2].httpPort),
+                                                                   "server.https.port": String(nodes[2].httpsPort),
+                                                                   "server.websocket.port": String(nodes[2].webSocketPort)],
+                                                   environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
+            let admin = StewardClient(baseURL: upgraded.httpURL, token: token)
+            try await waitFor("the older nodes to stand down", timeout: .seconds(10)) {
+                let states = try await admin.nodes().filter { $0.name != "node-3" }.map(\.state)
+                return states.allSatisfy { $0 == "offline (upgrade required)" }
+            }
+            #expect(try await admin.clusterInfo().clusterSoftwareVersion != StewardVersion.current.description)
+            try await Task.sleep(for: .seconds(3))
+            for _ in 0..<6 { #expect(try await ask(balancer.httpURL, token: token).node == "node-3") }
+            // The older nodes still answer liveness and the status API, and say why they are out.
+            let older = StewardClient(baseURL: nodes[0].httpURL, token: token)
+            #expect(try await older.raw(.GET, "/health/live").status == 200)
+            #expect(try await older.raw(.GET, "/health/ready").text.contains("upgrade required"))
+            #expect(nodes[0].output.contains("upgrade required"))
+        }
+    }
+}
