@@ -68,6 +68,8 @@ let package = Package(
             "StewardClient", "StewardAppData", "StewardKeystore", "StewardConfiguration", "StewardModel", argumentParser,
             "StewardDatabase", postgres, logging,
         ]),
+        .executableTarget(name: "steward-benchmarks", dependencies: ["StewardTesting", "StewardClient", "StewardModel", argumentParser],
+                          path: "Benchmarks/steward-benchmarks"),
         .target(name: "StewardTesting", dependencies: [
             "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL, x509, httpClient,
             .product(name: "NIOPosix", package: "swift-nio"),
