@@ -88,7 +88,9 @@ extension MigrationPlanner {
         do {
             edit = try PropertiesEditor.set("server.appdata.dir", to: destination, in: original)
         } catch {
-            throw MigrationError(.propertiesInvalid, "\(file):\(error.line): \(error.reason); fix the file, then run the command again")
+            let location = error.line.map { "\(file):\($0)" } ?? file
+            let advice = error.kind == .unparsable ? "; fix the file, then run the command again" : ""
+            throw MigrationError(.propertiesInvalid, "\(location): \(error.reason)\(advice)")
         }
         let folder = PathRules.parent(realFile)
         guard access(folder, W_OK) == 0 else {
@@ -101,8 +103,7 @@ extension MigrationPlanner {
                 notes.append("\(file) sets server.appdata.dir to \(old), not to \(source.path): check that it is this node's file")
             }
         }
-        let text = String(decoding: original, as: UTF8.self)
-        if let entries = try? PropertiesParser.parse(text), entries.filter({ $0.key == "server.appdata.dir" }).count > 1 {
+        if let entries = try? PropertiesParser.parse(PropertiesEditor.decode(original)), entries.filter({ $0.key == "server.appdata.dir" }).count > 1 {
             notes.append("\(file) sets server.appdata.dir on several lines; the last one (the one in effect) is changed")
         }
         return MigrationPlan.PropertiesChange(
