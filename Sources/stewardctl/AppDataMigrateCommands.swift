@@ -52,8 +52,9 @@ struct AppDataMigrate: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
+            let hook = TestKillHook()  // says so on stderr when a test armed it
             if deleteOriginals {
-                try removeOriginals()
+                try removeOriginals(hook)
                 return
             }
             let planner = MigrationPlanner(source: source, destination: destination, propertiesFile: properties)
@@ -73,7 +74,7 @@ struct AppDataMigrate: AsyncParsableCommand {
             }
             let progress = ProgressPrinter()
             let started = ContinuousClock.now
-            let summary = try MigrationRunner(plan: plan, observer: progress.observe).run()
+            let summary = try MigrationRunner(plan: plan, killHook: hook, observer: progress.observe).run()
             progress.finish()
             if output.json {
                 try output.printJSON(MigrationOutput.MigrateResult(plan: plan, applied: true, summary: summary))
@@ -83,9 +84,9 @@ struct AppDataMigrate: AsyncParsableCommand {
         }
     }
 
-    func removeOriginals() throws {
+    func removeOriginals(_ hook: TestKillHook) throws {
         let progress = ProgressPrinter()
-        let remover = OriginalsRemover(source: source, destination: destination, observer: progress.observe)
+        let remover = OriginalsRemover(source: source, destination: destination, killHook: hook, observer: progress.observe)
         let plan = remover.plan()
         let render = MigrationOutput(json: output.json)
         render.deletion(plan, source: source, destination: remover.destination, applying: apply)

@@ -66,7 +66,8 @@ struct KillResumeTests {
         defer { test.fixture.remove() }
         let killed = try await Migrate.run(test.arguments, killAt: point)
         #expect(killed.status == Self.sigkill, "expected SIGKILL at \(point): \(killed.output)")
-        #expect(killed.output.contains("SIGKILL at \(point.split(separator: ":")[0])"))
+        #expect(killed.output.contains("[test hook] STEWARD_MIGRATE_TEST_KILL_AT: SIGKILL at \(point.split(separator: ":")[0])"))
+        #expect(killed.output.contains("[test hook] STEWARD_MIGRATE_TEST_KILL_AT=\(point) is set"))
         try test.checkAfterKill()
         if point == "file-middle" {
             // Killed 8 MB into the 9 MB file: its data so far exists only under a temporary name.

@@ -64,16 +64,24 @@ struct MigrationUnitTests {
     }
 
     @Test("the kill hook parses N, NAME and NAME:N, and is off when unset")
-    func killSwitchSpecification() {
-        #expect(!KillSwitch(specification: nil).isArmed)
-        #expect(!KillSwitch(specification: "").isArmed)
-        #expect(KillSwitch(specification: "7").isArmed)
-        #expect(KillSwitch(specification: "file-renamed:3").isArmed)
+    func killHookSpecification() {
+        #expect(!TestKillHook(specification: nil).isArmed)
+        #expect(!TestKillHook(specification: "").isArmed)
+        #expect(TestKillHook(specification: "7").isArmed)
+        #expect(TestKillHook(specification: "file-renamed:3").isArmed)
         // Steps that do not match do nothing (this process is still alive to say so).
-        let hook = KillSwitch(specification: "file-renamed:3")
+        let hook = TestKillHook(specification: "file-renamed:3")
         hook.step("file-renamed")
         hook.step("file-created")
         hook.step("file-renamed")
+    }
+
+    @Test("the kill hook can stop instead of kill (stop:NAME), and says it is a test hook")
+    func stopHookSpecification() {
+        #expect(TestKillHook(specification: "stop:journal-created").isArmed)
+        #expect(TestKillHook(specification: "stop:file-chunk:2").isArmed)
+        #expect(!TestKillHook(specification: "stop:").isArmed)
+        #expect(TestKillHook.environmentVariable.contains("TEST"))
     }
 
     @Test("copies a node may change after the migration: logs may grow, lock files are not compared")

@@ -7,16 +7,11 @@ public struct MigrationPlanner: Sendable {
     public let source: MigrationSource
     public let destination: String
     public let propertiesFile: String?
-    /// Tests turn this off to reach a real "disk full" in the middle of a copy.
-    public var checksSpace = true
-
-    public static let skipSpaceCheckVariable = "STEWARD_MIGRATE_TEST_SKIP_SPACE_CHECK"
 
     public init(source: MigrationSource, destination: String, propertiesFile: String?) {
         self.source = source
         self.destination = PathRules.absolute(destination)
         self.propertiesFile = propertiesFile.map(PathRules.absolute)
-        checksSpace = ProcessInfo.processInfo.environment[Self.skipSpaceCheckVariable] == nil
     }
 
     /// The cluster the source appdata belongs to (nil for an installation or an unclaimed appdata).
@@ -148,7 +143,7 @@ public struct MigrationPlanner: Sendable {
             plan.refusals.append(MigrationError(.readOnlyDestination,
                 "this user may not write in \(space.measured); run the migration as the Steward service user or root, or fix the folder's owner"))
         }
-        guard checksSpace, !space.isEnough else { return }
+        guard !space.isEnough else { return }
         if space.neededBytes > space.availableBytes {
             plan.refusals.append(MigrationError(.notEnoughSpace,
                 "not enough free space at \(destination): the migration needs \(ByteCount.format(space.neededBytes)), \(space.measured) has \(ByteCount.format(space.availableBytes)) free. Grow the shared storage or free space there, then run the command again"))

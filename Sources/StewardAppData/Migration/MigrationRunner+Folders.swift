@@ -20,7 +20,7 @@ extension MigrationRunner {
             return
         }
         try Self.makeFolder(path, mode: initialMode)
-        killSwitch.step("dir-created")
+        killHook.step("dir-created")
     }
 
     /// `mkdir`, then fsync the parent: the journal must never list files in a folder that a power
@@ -59,12 +59,12 @@ extension MigrationRunner {
         guard TreeEntry.stat(path) == nil else { return }
         try Self.makeFolder(path, mode: 0o755)
         try journal.append(.layout(relative))
-        killSwitch.step("layout-created")
+        killHook.step("layout-created")
         summary.createdLayoutFolders.append(relative)
     }
 
     func finishFolders(_ journal: JournalWriter, _ summary: inout Summary) throws(MigrationError) {
-        let copier = FileCopier(killSwitch: killSwitch, progress: { _ in })
+        let copier = FileCopier(killHook: killHook, progress: { _ in })
         for entry in plan.entries.reversed() where entry.kind == .directory {
             let path = PathRules.join(destination, entry.relative)
             if copier.preservesOwner, lchown(path, entry.owner, entry.group) != 0, errno != EPERM {
@@ -76,7 +76,7 @@ extension MigrationRunner {
                 throw .io("set the modification time of", path, errno: errno)
             }
             try journal.append(.directory(entry.relative))
-            killSwitch.step("dir-finalized")
+            killHook.step("dir-finalized")
             summary.folders += 1
         }
     }

@@ -20,7 +20,7 @@ extension OriginalsRemover {
             guard unlink(path) == 0 || errno == ENOENT else { throw .io("delete", path, errno: errno) }
             deleted += 1
             observer(.deleted(relative))
-            killSwitch.step("original-deleted")
+            killHook.step("original-deleted")
         }
         for relative in plan.folders {
             let path = PathRules.join(source.path, relative)

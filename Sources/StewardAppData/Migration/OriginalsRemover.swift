@@ -9,7 +9,7 @@ import Glibc
 public struct OriginalsRemover {
     public let source: MigrationSource
     public let destination: String
-    public let killSwitch: KillSwitch
+    public let killHook: TestKillHook
     public let observer: MigrationObserver
 
     public struct Plan: Sendable {
@@ -27,10 +27,10 @@ public struct OriginalsRemover {
         public internal(set) var refusals: [MigrationError] = []
     }
 
-    public init(source: MigrationSource, destination: String, killSwitch: KillSwitch = KillSwitch(), observer: @escaping MigrationObserver = { _ in }) {
+    public init(source: MigrationSource, destination: String, killHook: TestKillHook = TestKillHook(), observer: @escaping MigrationObserver = { _ in }) {
         self.source = source
         self.destination = PathRules.absolute(destination)
-        self.killSwitch = killSwitch
+        self.killHook = killHook
         self.observer = observer
     }
 
