@@ -58,7 +58,8 @@ struct AppDataMigrate: AsyncParsableCommand {
                 return
             }
             let planner = MigrationPlanner(source: source, destination: destination, propertiesFile: properties)
-            let database = await MigrationDatabaseCheck.run(propertiesFile: planner.propertiesFile, appDataCluster: planner.sourceClusterID())
+            let database = await MigrationDatabaseCheck.run(
+                propertiesFile: planner.propertiesFile, source: source.kind, appDataCluster: planner.sourceClusterID())
             let plan = planner.plan(database: database)
             let render = MigrationOutput(json: output.json)
             render.plan(plan, applying: apply)
