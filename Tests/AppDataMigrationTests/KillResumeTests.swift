@@ -9,7 +9,7 @@ import Testing
 struct KillResumeTests {
     /// Each step name, and which occurrence of it, so that every kind of step is hit at least once.
     static let killPoints = [
-        "destination-created", "journal-created", "dir-created:3", "file-created:2", "file-chunk:2", "file-middle",
+        "destination-created", "journal-folder-created", "journal-temp-written", "journal-created", "dir-created:3", "file-created:2", "file-chunk:2", "file-middle",
         "file-written:3", "file-fsynced:4", "file-verified:5", "file-renamed:6", "journal-appended:7",
         "link-created:2", "layout-created", "dir-finalized:3", "properties-backup-written",
         "properties-temp-written", "properties-fsynced", "properties-renamed", "complete",

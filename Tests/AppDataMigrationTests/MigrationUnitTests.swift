@@ -1,5 +1,6 @@
 import Foundation
 @testable import StewardAppData
+import Synchronization
 import Testing
 
 @Suite("Migration parts that need no files: journal lines, progress, paths, the kill hook")
@@ -82,6 +83,42 @@ struct MigrationUnitTests {
         #expect(TestKillHook(specification: "stop:file-chunk:2").isArmed)
         #expect(!TestKillHook(specification: "stop:").isArmed)
         #expect(TestKillHook.environmentVariable.contains("TEST"))
+    }
+
+    @Test("node locks: a shared, non-blocking lock on a read-only descriptor; only EWOULDBLOCK means a server holds it, any other error names the file")
+    func nodeLockErrors() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("locks-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/logs/node-a", withIntermediateDirectories: true)
+        let lock = root + "/logs/node-a/server.lock"
+        FileManager.default.createFile(atPath: lock, contents: Data("node-a pid 1\n".utf8))
+
+        let operations = Mutex<[Int32]>([])
+        // What NFS answers when flock is emulated with fcntl and the lock cannot be taken that way.
+        let badDescriptor: RunningNodeCheck.Locker = { _, operation in
+            operations.withLock { $0.append(operation) }
+            errno = EBADF
+            return -1
+        }
+        let failed = #expect(throws: MigrationError.self) { try HeldNodeLocks(roots: [root], locker: badDescriptor) }
+        #expect(failed?.code == .lockCheckFailed)
+        #expect(failed?.message.contains(lock) == true)
+        #expect(failed?.message.contains(String(cString: strerror(EBADF))) == true)
+        #expect(RunningNodeCheck.refusals(roots: [root], locker: badDescriptor).map(\.code) == [.lockCheckFailed])
+        #expect(operations.withLock { $0 } == [LOCK_SH | LOCK_NB, LOCK_SH | LOCK_NB])
+
+        let busy: RunningNodeCheck.Locker = { _, _ in
+            errno = EWOULDBLOCK
+            return -1
+        }
+        let held = #expect(throws: MigrationError.self) { try HeldNodeLocks(roots: [root], locker: busy) }
+        #expect(held?.code == .serverRunning)
+        #expect(RunningNodeCheck.refusals(roots: [root], locker: busy).map(\.code) == [.serverRunning])
+
+        // The real flock: a shared lock is taken, and another shared lock does not conflict with it.
+        let locks = try HeldNodeLocks(roots: [root])
+        #expect(RunningNodeCheck.refusals(roots: [root]).isEmpty)
+        locks.release()
     }
 
     @Test("copies a node may change after the migration: logs may grow, lock files are not compared")

@@ -102,6 +102,38 @@ struct RefusalTests {
         withExtendedLifetime(installLock) {}
     }
 
+    @Test("a shared lock on a node's lock file is not a running server: the migration takes a shared lock itself")
+    func sharedLockIsNotAServer() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeAppData()
+        let lock = try Fixture.write(fixture.appData + "/logs/node-a/server.lock", "node-a pid 1\n")
+        // What another migration's check holds for a moment: a shared lock on a read-only descriptor.
+        // O_CLOEXEC: processes other tests start meanwhile must not inherit (and keep) the lock.
+        let descriptor = open(lock, O_RDONLY | O_CLOEXEC)
+        #expect(flock(descriptor, LOCK_SH | LOCK_NB) == 0)
+        defer { close(descriptor) }
+        let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", fixture.destination, "--apply"])
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    @Test("two runs into one destination at once: the second is refused while the first holds the journal")
+    func concurrentRuns() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeAppData()
+        let arguments = ["--from-appdata", fixture.appData, "--to", fixture.destination, "--apply"]
+        #expect(try await Migrate.run(arguments).status == 0)
+        let descriptor = open(MigrationJournal.path(in: fixture.destination), O_RDWR | O_CLOEXEC)
+        #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+        let second = try await Migrate.run(arguments)
+        close(descriptor)
+        #expect(second.status == 1, "\(second.output)")
+        #expect(second.output.contains("another migration into \(fixture.destination) is running now"), "\(second.output)")
+        let third = try await Migrate.run(arguments)
+        #expect(third.status == 0, "\(third.output)")
+    }
+
     @Test("a properties file that does not parse is refused before anything is copied")
     func badProperties() async throws {
         let fixture = try Fixture()

@@ -66,8 +66,10 @@ extension MigrationPlanner {
                 "\(destination) holds the data of cluster \(destinationCluster) (its cluster.id), but the source belongs to cluster \(sourceCluster); choose another destination")
         }
         guard journal == nil else { return nil }
+        // A journal folder without a journal is what a run stopped before writing it leaves: the run removes it.
+        let unstarted = MigrationJournal.isUnstarted(destination: destination)
         let contents = ((try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? [])
-            .filter { $0 != "lost+found" }.sorted()
+            .filter { $0 != "lost+found" && !(unstarted && $0 == MigrationSource.journalFolder) }.sorted()
         guard contents.isEmpty else {
             let shown = contents.prefix(5).joined(separator: ", ") + (contents.count > 5 ? ", …" : "")
             let whose = destinationCluster.map { "the data of cluster \($0)" } ?? "\(contents.count) entries (\(shown))"

@@ -40,8 +40,7 @@ public struct MigrationPlanner: Sendable {
             plan.refusals.append(refusal)
             return plan
         }
-        let held = RunningNodeCheck.heldLocks(root: source.path) + RunningNodeCheck.heldLocks(root: destination)
-        if !held.isEmpty { plan.refusals.append(RunningNodeCheck.refusal(held)) }
+        plan.refusals += RunningNodeCheck.refusals(roots: [source.path, destination])
         if let refusal = database.refusal { plan.refusals.append(refusal) }
         if let refusal = checkDestination(plan.journal) { plan.refusals.append(refusal) }
         scan(into: &plan)

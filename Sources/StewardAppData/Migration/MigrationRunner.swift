@@ -48,7 +48,7 @@ public struct MigrationRunner {
             try Self.makeFolders(destination)
             killHook.step("destination-created")
         }
-        let journal = try JournalWriter(destination: destination, source: plan.source)
+        let journal = try JournalWriter(destination: destination, source: plan.source, killHook: killHook)
         killHook.step("journal-created")
         try journal.append(.begin(JournalWriter.now()))
         try removeTemporaries()

@@ -12,7 +12,7 @@ extension OriginalsRemover {
         guard plan.alreadyDeleted == nil else { return 0 }
         let locks = try HeldNodeLocks(roots: [source.path])
         defer { locks.release() }
-        let journal = try JournalWriter(destination: destination, source: source)
+        let journal = try JournalWriter(destination: destination, source: source, killHook: killHook)
         try journal.append(.deleteStarted(JournalWriter.now()))
         var deleted = 0
         for relative in plan.files {

@@ -66,8 +66,7 @@ public struct OriginalsRemover {
             plan.refusals.append(refusal)
             return plan
         }
-        let held = RunningNodeCheck.heldLocks(root: source.path)
-        if !held.isEmpty { plan.refusals.append(RunningNodeCheck.refusal(held)) }
+        plan.refusals += RunningNodeCheck.refusals(roots: [source.path])
         compare(journal, &plan)
         return plan
     }

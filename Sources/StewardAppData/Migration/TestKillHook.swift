@@ -9,7 +9,8 @@ import Synchronization
 /// The value is `N` (the Nth step of any kind), `NAME` (the first step called NAME) or `NAME:N`
 /// (the Nth step called NAME); `stop:` in front stops the process with SIGSTOP instead, so that a
 /// test can change the world (fill the disk) at that exact point and then let it go on with SIGCONT.
-/// Steps: `destination-created`, `journal-created`, `dir-created`, `file-created`, `file-chunk` (each block written),
+/// Steps: `destination-created`, `journal-folder-created`, `journal-temp-written`,
+/// `journal-created`, `dir-created`, `file-created`, `file-chunk` (each block written),
 /// `file-middle` (a block after a file's first), `file-written`, `file-fsynced`, `file-verified`,
 /// `file-renamed`, `link-created`, `journal-appended`, `layout-created`, `dir-finalized`,
 /// `properties-backup-written`, `properties-temp-written`, `properties-fsynced`,

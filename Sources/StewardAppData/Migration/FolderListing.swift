@@ -1,0 +1,31 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The names in one folder, read with `readdir` (so that names which are not UTF-8 are seen and
+/// counted, where Foundation would skip or mangle them).
+struct FolderListing {
+    /// The UTF-8 names, without `.` and `..`, in the order `readdir` gave them.
+    var names: [String] = []
+    /// How many names are not valid UTF-8.
+    var invalidNames = 0
+
+    /// Lists `path`; nil when it cannot be opened (`errno` says why).
+    static func read(_ path: String) -> FolderListing? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var listing = FolderListing()
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(validating: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let name else {
+                listing.invalidNames += 1
+                continue
+            }
+            if name != ".", name != ".." { listing.names.append(name) }
+        }
+        return listing
+    }
+}
