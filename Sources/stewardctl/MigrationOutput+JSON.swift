@@ -29,6 +29,7 @@ extension MigrationOutput {
         let status: String
         let items: [MigrationPlan.Item]
         let missing: [String]
+        let skipped: [String]
         let totalFiles: Int
         let totalBytes: Int64
         let verifiedFiles: Int
@@ -48,6 +49,7 @@ extension MigrationOutput {
             status = MigrationOutput.status(plan)
             items = plan.items
             missing = plan.missing
+            skipped = plan.skipped
             (totalFiles, totalBytes) = (plan.totalFiles, plan.totalBytes)
             (verifiedFiles, verifiedBytes) = (plan.verifiedFiles, plan.verifiedBytes)
             properties = plan.properties.map { change in

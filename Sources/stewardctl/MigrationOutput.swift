@@ -28,6 +28,7 @@ struct MigrationOutput {
         let links = plan.items.reduce(0) { $0 + $1.links }
         print("  total: \(plan.totalFiles) files, \(folders) folders, \(links) links, \(ByteCount.format(plan.totalBytes)); to copy: \(plan.totalFiles - plan.verifiedFiles) files, \(ByteCount.format(plan.totalBytes - plan.verifiedBytes))")
         if !plan.missing.isEmpty { print("  absent from the source (reported, not an error): \(plan.missing.joined(separator: ", "))") }
+        if !plan.skipped.isEmpty { print("  skipped (file system bookkeeping, not migrated): \(plan.skipped.joined(separator: ", "))") }
         if let space = plan.space {
             print("  space: \(ByteCount.format(space.neededBytes)) needed, \(ByteCount.format(space.availableBytes)) free at \(space.measured)")
         }

@@ -121,6 +121,14 @@ struct MigrationUnitTests {
         locks.release()
     }
 
+    @Test("the shortest relative path between two places of one tree")
+    func relativePaths() {
+        #expect(PathRules.relative(from: "var/sa", to: "var/sa/agents.json") == "agents.json")
+        #expect(PathRules.relative(from: "var/plugins/a/lib", to: "var/plugins/x.jar") == "../../x.jar")
+        #expect(PathRules.relative(from: "", to: "conf/x") == "conf/x")
+        #expect(PathRules.relative(from: "logs/node-a", to: "") == "../..")
+    }
+
     @Test("copies a node may change after the migration: logs may grow, lock files are not compared")
     func tolerance() {
         #expect(CopyCheck.tolerance(for: "logs/node-a/server.log") == .appendOnly)

@@ -33,6 +33,34 @@ struct RefusalTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.destination))
     }
 
+    @Test("a relative link that leaves the source on its way and comes back in is refused: it would dangle in the new folder")
+    func linkThroughTheParent() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeAppData()
+        // From var/sa: up to the folder above "old appdata", then back into it.
+        try Fixture.link(fixture.appData + "/var/sa/back in", to: "../../../old appdata/var/sa/agents.json")
+        try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: fixture.destination,
+                                "is a symbolic link to ../../../old appdata/var/sa/agents.json, which passes outside the appdata folder")
+        try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: fixture.destination, "ln -sfn 'agents.json'")
+        #expect(!FileManager.default.fileExists(atPath: fixture.destination))
+    }
+
+    @Test("an installation folder above migrated items that is a symbolic link is refused, naming it")
+    func symlinkedParentFolder() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeInstall()
+        let elsewhere = fixture.folder.file("data/var")
+        try FileManager.default.createDirectory(atPath: fixture.folder.file("data"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: fixture.install + "/var", toPath: elsewhere)
+        try Fixture.link(fixture.install + "/var", to: elsewhere)
+        try await expectRefusal(fixture, from: ["--from-install", fixture.install], to: fixture.destination,
+                                "\(fixture.install)/var is a symbolic link to \(elsewhere), and the migrated var/plugins, var/repository, var/sa lie below it")
+        #expect(!FileManager.default.fileExists(atPath: fixture.destination))
+        #expect(FileManager.default.fileExists(atPath: elsewhere + "/plugins/deploy-tools.jar"))
+    }
+
     @Test("an installation link into a part of the install that is not migrated is refused")
     func installLinkOutsideItems() async throws {
         let fixture = try Fixture()

@@ -57,6 +57,8 @@ public struct MigrationPlan: Sendable {
     public internal(set) var refusals: [MigrationError] = []
     /// Things worth saying that do not stop the migration.
     public internal(set) var notes: [String] = []
+    /// Entries of the source that are not migrated (a file system's `lost+found` at its root).
+    public internal(set) var skipped: [String] = []
 
     init(source: MigrationSource, destination: String, database: DatabaseStatus) {
         self.source = source

@@ -55,6 +55,7 @@ public struct MigrationPlanner: Sendable {
 
     /// Walks every item, counts it, and (when `deciding`) decides for each file whether to copy it.
     func scan(into plan: inout MigrationPlan, deciding: Bool = true) {
+        var result = TreeScanner.Result()
         let items: [String]
         do {
             items = try source.items()
@@ -62,18 +63,20 @@ public struct MigrationPlanner: Sendable {
             plan.refusals.append(error)
             return
         }
+        plan.skipped = source.skippedEntries()
+        let linkedParents = symlinkedParents(of: items)
+        result.problems += linkedParents.refusals
         let present = items.filter { TreeEntry.stat(PathRules.join(source.path, $0)) != nil }
         let scanner = TreeScanner(
             source: source, realRoot: PathRules.realPath(source.path) ?? source.path,
             copiedRoots: source.kind == .appData ? [""] : present, destination: destination)
-        var result = TreeScanner.Result()
         let records = plan.journal.flatMap { $0.belongs(to: source) ? $0.files : nil } ?? [:]
         for item in items {
             var summary = MigrationPlan.Item(
                 item: item, present: present.contains(item), destination: PathRules.join(destination, item),
                 keepsOriginal: source.keepsOriginal(item))
             let first = result.entries.count
-            if summary.present { scanner.scan(item: item, into: &result) }
+            if summary.present, !linkedParents.items.contains(item) { scanner.scan(item: item, into: &result) }
             for entry in result.entries[first...] {
                 switch entry.kind {
                 case .directory: summary.folders += 1
