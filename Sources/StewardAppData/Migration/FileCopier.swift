@@ -16,8 +16,9 @@ struct FileCopier {
     let preservesOwner = geteuid() == 0
     let progress: (Int64) -> Void
 
-    /// Copies the regular file `source` (described by `entry`) to `final`; returns its SHA-256.
-    func copyFile(_ entry: TreeEntry, from source: String, to final: String) throws(MigrationError) -> String {
+    /// Copies the regular file `source` (described by `entry`) to `final`; returns what to journal:
+    /// its SHA-256, and the copy's stamp once in place.
+    func copyFile(_ entry: TreeEntry, from source: String, to final: String) throws(MigrationError) -> JournalRecord.File {
         let temporary = TemporaryName.path(for: final)
         unlink(temporary)
         let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
@@ -45,7 +46,8 @@ struct FileCopier {
             guard rename(temporary, final) == 0 else { throw .io("rename into place", final, errno: errno) }
             killHook.step("file-renamed")
             try syncFolder(of: final)
-            return expected
+            return JournalRecord.File(relative: entry.relative, size: entry.size, modified: entry.modified, sha256: expected,
+                                      stamp: TreeEntry.stat(final).map(CopyStamp.init))
         } catch {
             if output >= 0 { close(output) }
             unlink(temporary)

@@ -96,8 +96,8 @@ public struct MigrationRunner {
                     continue
                 }
                 observer(.copying(entry.relative))
-                let sha256 = try copier.copyFile(entry, from: source, to: final)
-                try journal.append(.file(.init(relative: entry.relative, size: entry.size, modified: entry.modified, sha256: sha256)))
+                let record = try copier.copyFile(entry, from: source, to: final)
+                try journal.append(.file(record))
                 killHook.step("journal-appended")
                 summary.copiedFiles += 1
                 summary.copiedBytes += entry.size
