@@ -75,6 +75,7 @@ extension MigrationOutput {
         let folders: Int
         let kept: [String]
         let grownCopies: [String]
+        let rotatedCopies: [String]
         let refusals: [Refusal]
         let applied: Bool
         let deleted: Int
@@ -86,6 +87,7 @@ extension MigrationOutput {
             folders = plan.folders.count
             kept = plan.kept
             grownCopies = plan.grownCopies
+            rotatedCopies = plan.rotatedCopies
             refusals = plan.refusals.map(Refusal.init)
             self.applied = applied
             self.deleted = deleted

@@ -92,6 +92,7 @@ struct MigrationOutput {
         print("  \(plan.files.count) files and links (\(ByteCount.format(plan.bytes))), \(plan.folders.count) folders")
         if !plan.kept.isEmpty { print("  kept (the installation needs them): \(plan.kept.joined(separator: ", "))") }
         if !plan.grownCopies.isEmpty { print("  logs grown since the migration (a node ran on the new appdata): \(plan.grownCopies.joined(separator: ", "))") }
+        if !plan.rotatedCopies.isEmpty { print("  logs rotated or removed on the new appdata since the migration (their originals are intact): \(plan.rotatedCopies.joined(separator: ", "))") }
         for refusal in plan.refusals { print("  REFUSED: \(refusal.message)") }
     }
 
@@ -108,6 +109,7 @@ struct MigrationOutput {
             print("  no migration journal: only the layout was checked")
         }
         if !report.grown.isEmpty { print("  logs grown since the migration (their migrated part is intact): \(report.grown.joined(separator: ", "))") }
+        if !report.rotated.isEmpty { print("  logs rotated or removed by a node since the migration (their originals hold the migrated bytes): \(report.rotated.joined(separator: ", "))") }
         for problem in report.problems { print("  PROBLEM: \(problem)") }
     }
 

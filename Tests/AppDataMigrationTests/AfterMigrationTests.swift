@@ -60,6 +60,77 @@ struct AfterMigrationTests {
         #expect(rewritten.output.contains("--delete-originals"), "\(rewritten.output)")
     }
 
+    @Test("logs a node rotated on the new appdata: verify and --delete-originals accept them while their originals hold the migrated bytes")
+    func rotatedLogs() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeAppData()
+        let source = ["--from-appdata", fixture.appData, "--to", fixture.destination]
+        #expect(try await Migrate.run(source + ["--apply"]).status == 0)
+
+        // As the server rotates: server.log becomes server.log.1 (the older .1 goes), a new server.log starts.
+        let logs = fixture.destination + "/logs/node-a"
+        #expect(rename(logs + "/server.log", logs + "/server.log.1") == 0)
+        try Fixture.write(logs + "/server.log", "the first line after the rotation\n", modified: nil)
+        let verified = try await Migrate.verify(fixture.destination)
+        #expect(verified.status == 0, "\(verified.output)")
+        #expect(verified.output.contains("logs rotated or removed by a node since the migration (their originals hold the migrated bytes): logs/node-a/server.log, logs/node-a/server.log.1"), "\(verified.output)")
+
+        // An original log that changed as well: the migrated bytes are nowhere any more.
+        let original = fixture.appData + "/logs/node-a/server.log"
+        try Fixture.write(original, "written in the old place later\n")
+        let refused = try await Migrate.run(["--delete-originals"] + source + ["--apply"])
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("\(original) has changed since it was migrated"), "\(refused.output)")
+        let notVerified = try await Migrate.verify(fixture.destination)
+        #expect(notVerified.status == 1, "\(notVerified.output)")
+        #expect(notVerified.output.contains("logs/node-a/server.log has changed since the migration"), "\(notVerified.output)")
+
+        try Fixture.write(original, "line 1\nline 2\n")
+        let deleted = try await Migrate.run(["--delete-originals"] + source + ["--apply"])
+        #expect(deleted.status == 0, "\(deleted.output)")
+        #expect(deleted.output.contains("logs rotated or removed on the new appdata since the migration (their originals are intact): logs/node-a/server.log, logs/node-a/server.log.1"), "\(deleted.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.appData) == [])
+        // The originals are gone; the node's logs are its own now.
+        #expect(unlink(logs + "/server.log.1") == 0)
+        let after = try await Migrate.verify(fixture.destination)
+        #expect(after.status == 0, "\(after.output)")
+    }
+
+    @Test("--delete-originals deletes a link only when the original and its copy still point where the journal says")
+    func deleteChecksLinks() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeAppData()
+        let source = ["--from-appdata", fixture.appData, "--to", fixture.destination]
+        #expect(try await Migrate.run(source + ["--apply"]).status == 0)
+        let delete = ["--delete-originals"] + source + ["--apply"]
+
+        let original = fixture.appData + "/var/plugins/current.jar"
+        #expect(unlink(original) == 0)
+        try Fixture.link(original, to: "empty file")
+        let repointed = try await Migrate.run(delete)
+        #expect(repointed.status == 1, "\(repointed.output)")
+        #expect(repointed.output.contains("the link \(original) now points to empty file, not where it pointed when it was migrated"), "\(repointed.output)")
+        #expect(exists(fixture.appData + "/var/plugins/deploy-tools.jar"))
+
+        #expect(unlink(original) == 0)
+        try Fixture.link(original, to: "deploy-tools.jar")
+        let copy = fixture.destination + "/var/plugins/current.jar"
+        #expect(unlink(copy) == 0)
+        try Fixture.link(copy, to: "empty file")
+        let changedCopy = try await Migrate.run(delete)
+        #expect(changedCopy.status == 1, "\(changedCopy.output)")
+        #expect(changedCopy.output.contains("the copy \(copy) is no longer a symbolic link to deploy-tools.jar"), "\(changedCopy.output)")
+        #expect(exists(fixture.appData + "/var/plugins/deploy-tools.jar"))
+
+        #expect(unlink(copy) == 0)
+        try Fixture.link(copy, to: "deploy-tools.jar")
+        let deleted = try await Migrate.run(delete)
+        #expect(deleted.status == 0, "\(deleted.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.appData) == [])
+    }
+
     @Test("lost+found at the root of an appdata folder is skipped, reported in the plan, and left where it is")
     func lostAndFound() async throws {
         let fixture = try Fixture()

@@ -29,3 +29,26 @@ struct FolderListing {
         return listing
     }
 }
+
+/// The temporary files (`.steward-partial-…`) a killed run leaves in the destination, found by
+/// one rule for the run that removes them and for `appdata verify` that reports them: a name
+/// with the temporary prefix that is not a real, migrated entry of that name. Links are not
+/// followed, and the journal folder is not searched.
+enum TemporaryFiles {
+    static func find(under root: String, isMigrated: (String) -> Bool) -> [String] {
+        var found: [String] = []
+        var pending = [""]
+        while let relative = pending.popLast() {
+            guard let listing = FolderListing.read(PathRules.join(root, relative)) else { continue }
+            for name in listing.names where !(relative.isEmpty && name == MigrationSource.journalFolder) {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                if TemporaryName.isTemporary(name), !isMigrated(child) {
+                    found.append(child)
+                } else if let info = TreeEntry.stat(PathRules.join(root, child)), TreeEntry.kind(of: info) == .directory {
+                    pending.append(child)
+                }
+            }
+        }
+        return found.sorted()
+    }
+}

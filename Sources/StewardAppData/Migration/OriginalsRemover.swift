@@ -24,6 +24,9 @@ public struct OriginalsRemover {
         public internal(set) var kept: [String] = []
         /// Logs a node on the new appdata has appended to since (their migrated part is intact).
         public internal(set) var grownCopies: [String] = []
+        /// Logs a node on the new appdata has rotated, rewritten or removed since (their originals
+        /// still hold the migrated bytes).
+        public internal(set) var rotatedCopies: [String] = []
         public internal(set) var refusals: [MigrationError] = []
     }
 
@@ -90,9 +93,7 @@ public struct OriginalsRemover {
             case .directory:
                 if !entry.relative.isEmpty { plan.folders.append(entry.relative) }
             case .symlink:
-                if journal.links[entry.relative] == nil {
-                    problems.append(MigrationError(.originalsChanged, "\(original) is not in the migration journal: it appeared after the migration"))
-                }
+                if let problem = compareLink(entry, journal.links[entry.relative], original: original) { problems.append(problem) }
                 plan.files.append(entry.relative)
             case .file:
                 guard let record = journal.files[entry.relative] else {
@@ -120,6 +121,10 @@ public struct OriginalsRemover {
             case .grown:
                 plan.grownCopies.append(record.relative)
                 return []
+            case .missing where CopyCheck.isNodeLog(record.relative), .changed where CopyCheck.isNodeLog(record.relative):
+                // Rotated or removed by a node on the new appdata; the original, checked above, is what goes.
+                plan.rotatedCopies.append(record.relative)
+                return []
             case .missing, .notAFile, .changed:
                 return [MigrationError(.copiesChanged,
                     "the copy \(PathRules.join(destination, record.relative)) no longer holds what was migrated; the original is kept. Run `stewardctl appdata verify \(destination)` to see every difference")]
@@ -127,5 +132,23 @@ public struct OriginalsRemover {
         } catch {
             return [error]
         }
+    }
+
+    /// A link is deleted only when the journal recorded it, its copy still has that target, and
+    /// the original still points where the recorded target came from.
+    func compareLink(_ entry: TreeEntry, _ recorded: String?, original: String) -> MigrationError? {
+        guard let recorded else {
+            return MigrationError(.originalsChanged, "\(original) is not in the migration journal: it appeared after the migration")
+        }
+        guard entry.linkTarget == recorded else {
+            return MigrationError(.originalsChanged,
+                "the link \(original) now points to \(TreeEntry.readLink(original) ?? "?"), not where it pointed when it was migrated; run the migration again (--apply) so that the copy matches, then delete the originals")
+        }
+        let copy = PathRules.join(destination, entry.relative)
+        guard TreeEntry.readLink(copy) == recorded else {
+            return MigrationError(.copiesChanged,
+                "the copy \(copy) is no longer a symbolic link to \(recorded), as migrated; the original is kept. Run `stewardctl appdata verify \(destination)` to see every difference")
+        }
+        return nil
     }
 }
