@@ -78,6 +78,11 @@ public struct MigrationPlan: Sendable {
     /// Files changed in the destination since they were migrated (a node's logs), kept as they are.
     public var keptNewer: [String] { decisions.filter { $0.value == .keptNewer }.map(\.key).sorted() }
 
+    /// The item `relative` belongs to (the item itself, or the one it lies below).
+    func item(containing relative: String) -> Item? {
+        items.first { PathRules.isInside("/" + relative, "/" + $0.item) }
+    }
+
     /// True when `entry` must be (re)written in the destination.
     func needsWriting(_ entry: TreeEntry) -> Bool {
         switch entry.kind {

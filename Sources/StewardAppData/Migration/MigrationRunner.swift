@@ -78,7 +78,7 @@ public struct MigrationRunner {
         let copier = FileCopier(killHook: killHook, progress: { observer(.bytes($0)) })
         var preparedItems: Set<String> = []
         for entry in plan.entries {
-            let item = plan.items.first { PathRules.isInside("/" + entry.relative, "/" + $0.item) }?.item ?? entry.relative
+            let item = plan.item(containing: entry.relative)?.item ?? entry.relative
             if preparedItems.insert(item).inserted { try createParents(of: item, journal, &summary) }
             let source = PathRules.join(plan.source.path, entry.relative)
             let final = PathRules.join(destination, entry.relative)

@@ -83,8 +83,7 @@ public struct OriginalsRemover {
             MigrationError(.originalsChanged, "\($0.message)\n(found in the source since the migration: migrate again before deleting)")
         }
         for entry in draft.entries {
-            let item = draft.items.first { PathRules.isInside("/" + entry.relative, "/" + $0.item) }
-            if item?.keepsOriginal == true {
+            if draft.item(containing: entry.relative)?.keepsOriginal == true {
                 if entry.kind != .directory { plan.kept.append(entry.relative) }
                 continue
             }
