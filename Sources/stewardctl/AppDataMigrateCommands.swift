@@ -69,7 +69,10 @@ struct AppDataMigrate: AsyncParsableCommand {
             }
             guard apply else {
                 if output.json { try output.printJSON(MigrationOutput.MigrateResult(plan: plan, applied: false, summary: nil)) }
-                if case .originalsDeleted = plan.status { return }
+                if case .originalsDeleted = plan.status {
+                    if plan.changesProperties { render.line("dry run: nothing was changed. Run the same command with --apply to change \(plan.properties?.file ?? "the properties file").") }
+                    return
+                }
                 render.line("dry run: nothing was changed. Run the same command with --apply to migrate.")
                 return
             }

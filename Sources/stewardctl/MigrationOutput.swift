@@ -13,7 +13,11 @@ struct MigrationOutput {
         guard !json else { return }
         print("Migration plan\(applying ? "" : " (dry run)"): \(plan.source.kind.rawValue) \(plan.source.path) -> \(plan.destination)")
         print("  status: \(Self.status(plan))")
-        if case .originalsDeleted = plan.status { return }
+        if case .originalsDeleted = plan.status {
+            if plan.properties != nil { properties(plan.properties) }
+            for refusal in plan.refusals { print("  REFUSED: \(refusal.message)") }
+            return
+        }
         if !plan.items.isEmpty {
             let rows = plan.items.map { item -> [String] in
                 guard item.present else { return [item.item, "-", "-", "absent: skipped"] }
@@ -70,6 +74,12 @@ struct MigrationOutput {
     func summary(_ summary: MigrationRunner.Summary, plan: MigrationPlan, elapsed: Duration) {
         if summary.nothingToDo {
             print("nothing to do: \(Self.status(plan))")
+            return
+        }
+        if case .originalsDeleted = plan.status {
+            if summary.propertiesChanged, let change = plan.properties, let backup = summary.propertiesBackup {
+                print("\(change.file): server.appdata.dir=\(plan.destination) (backup \(backup)); the migration itself was already finished")
+            }
             return
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

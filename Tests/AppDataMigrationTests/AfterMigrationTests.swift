@@ -153,4 +153,33 @@ struct AfterMigrationTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.appData) == ["lost+found"])
         #expect(exists(fixture.appData + "/lost+found/#12345"))
     }
+
+    @Test("--properties given after the originals were deleted: shown in the dry run and applied, not skipped")
+    func propertiesAfterDeletion() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeAppData()
+        let source = ["--from-appdata", fixture.appData, "--to", fixture.destination]
+        #expect(try await Migrate.run(source + ["--apply"]).status == 0)
+        #expect(try await Migrate.run(["--delete-originals"] + source + ["--apply"]).status == 0)
+        let original = try fixture.writeProperties(appDataDir: fixture.appData)
+        let withProperties = source + ["--properties", fixture.properties]
+
+        let dryRun = try await Migrate.run(withProperties)
+        #expect(dryRun.status == 0, "\(dryRun.output)")
+        #expect(dryRun.output.contains("+ server.appdata.dir = \(PropertiesEditor.escapeValue(fixture.destination))"), "\(dryRun.output)")
+        #expect(dryRun.output.contains("dry run: nothing was changed"), "\(dryRun.output)")
+        #expect(Fixture.bytes(fixture.properties) == original)
+
+        let applied = try await Migrate.run(withProperties + ["--apply"])
+        #expect(applied.status == 0, "\(applied.output)")
+        #expect(applied.output.contains("\(fixture.properties): server.appdata.dir=\(fixture.destination)"), "\(applied.output)")
+        #expect(Fixture.bytes(fixture.properties) == (try Fixture.expectedProperties(original, destination: fixture.destination)))
+        let journal = try #require(try MigrationJournal.read(destination: fixture.destination))
+        #expect(journal.propertiesChanged.map(\.file) == [fixture.properties])
+
+        let again = try await Migrate.run(withProperties + ["--apply"])
+        #expect(again.status == 0, "\(again.output)")
+        #expect(again.output.contains("nothing to do"), "\(again.output)")
+    }
 }

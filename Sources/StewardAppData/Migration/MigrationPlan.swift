@@ -83,6 +83,9 @@ public struct MigrationPlan: Sendable {
         items.first { PathRules.isInside("/" + relative, "/" + $0.item) }
     }
 
+    /// True when the properties file still has to change (also after the originals were deleted).
+    public var changesProperties: Bool { properties.map { !$0.edit.isUnchanged } ?? false }
+
     /// True when `entry` must be (re)written in the destination.
     func needsWriting(_ entry: TreeEntry) -> Bool {
         switch entry.kind {

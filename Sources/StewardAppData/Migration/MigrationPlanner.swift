@@ -33,7 +33,13 @@ public struct MigrationPlanner: Sendable {
             return plan
         }
         if let journal = plan.journal, journal.belongs(to: source), let deleted = journal.originalsDeleted {
+            // Nothing is left to copy, but a properties file given now still gets pointed at the destination.
             plan.status = .originalsDeleted(deleted)
+            do {
+                plan.properties = try propertiesChange(&plan.notes)
+            } catch {
+                plan.refusals.append(error)
+            }
             return plan
         }
         if let refusal = checkSourceExists() ?? checkNesting() {

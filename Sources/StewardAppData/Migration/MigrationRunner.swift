@@ -39,7 +39,12 @@ public struct MigrationRunner {
         if let refusal = plan.refusals.first { throw refusal }
         var summary = Summary()
         if case .originalsDeleted = plan.status {
-            summary.nothingToDo = true
+            // Nothing left to copy; a properties file given now is still pointed at the destination.
+            summary.nothingToDo = !plan.changesProperties
+            if plan.changesProperties {
+                let journal = try JournalWriter(destination: destination, source: plan.source, killHook: killHook)
+                try updateProperties(journal, &summary)
+            }
             return summary
         }
         let locks = try HeldNodeLocks(roots: [plan.source.path, destination])
@@ -59,19 +64,22 @@ public struct MigrationRunner {
         try createLayout(journal, &summary)
         try finishFolders(journal, &summary)
         try journal.append(.copied(files: plan.totalFiles, bytes: plan.totalBytes, time: JournalWriter.now()))
-        if let change = plan.properties {
-            PropertiesWriter.removeTemporaries(for: change.realFile)
-            if !change.edit.isUnchanged {
-                observer(.phase("updating \(change.file)"))
-                let backup = try PropertiesWriter(killHook: killHook).write(change)
-                try journal.append(.properties(file: change.file, backup: backup, time: JournalWriter.now()))
-                summary.propertiesBackup = backup
-                summary.propertiesChanged = true
-            }
-        }
+        try updateProperties(journal, &summary)
         try journal.append(.complete(JournalWriter.now()))
         killHook.step("complete")
         return summary
+    }
+
+    /// Points `server.appdata.dir` at the destination, last, and journals it.
+    func updateProperties(_ journal: JournalWriter, _ summary: inout Summary) throws(MigrationError) {
+        guard let change = plan.properties else { return }
+        PropertiesWriter.removeTemporaries(for: change.realFile)
+        guard !change.edit.isUnchanged else { return }
+        observer(.phase("updating \(change.file)"))
+        let backup = try PropertiesWriter(killHook: killHook).write(change)
+        try journal.append(.properties(file: change.file, backup: backup, time: JournalWriter.now()))
+        summary.propertiesBackup = backup
+        summary.propertiesChanged = true
     }
 
     func copyEntries(_ journal: JournalWriter, _ summary: inout Summary) throws(MigrationError) {
