@@ -5,7 +5,10 @@
 /// it). The edit works on the raw bytes: the parser says which lines hold the key (its line
 /// numbers count `\n`, `\r\n` and lone `\r` endings exactly as `rawLines` does), and only those
 /// lines are replaced. Line endings are ASCII in UTF-8 and ISO-8859-1 alike, so splitting the
-/// bytes and splitting the decoded text agree.
+/// bytes and splitting the decoded text agree. A UTF-8 byte order mark stays in front.
+///
+/// Every edit is checked by parsing its result again: it must hold the original entries, in order,
+/// with only the one key changed or appended. An edit that would read differently is refused.
 public enum PropertiesEditor {
     /// What `set` would do; `result` is the whole new file.
     public struct Edit: Sendable, Equatable {
@@ -24,11 +27,34 @@ public enum PropertiesEditor {
         public var isUnchanged: Bool { oldValue == newValue }
     }
 
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     /// Sets `key` to `value` in the file `original`. When the key appears more than once, the
     /// last one (the one Java and `PropertiesFile` use) is replaced.
-    public static func set(_ key: String, to value: String, in original: [UInt8]) throws(PropertiesParser.ParseError) -> Edit {
-        let text = decode(original)
-        let entry = try PropertiesParser.parse(text).last { $0.key == key }
+    ///
+    /// Every result is parsed again and compared with the original: unless it holds exactly the
+    /// original entries with only `key` changed (or appended), `set` throws and nothing should be written.
+    public static func set(_ key: String, to value: String, in original: [UInt8]) throws(EditError) -> Edit {
+        // A UTF-8 byte order mark is kept as it is and is not part of the first line's key.
+        if original.starts(with: byteOrderMark), String(validating: original, as: UTF8.self) != nil {
+            let edit = try set(key, to: value, in: Array(original.dropFirst(byteOrderMark.count)))
+            return Edit(key: edit.key, oldValue: edit.oldValue, newValue: edit.newValue, replacedLines: edit.replacedLines,
+                        removedLines: edit.removedLines, addedLine: edit.addedLine,
+                        result: edit.isUnchanged ? original : byteOrderMark + edit.result)
+        }
+        let before: [PropertiesParser.Entry]
+        do {
+            before = try PropertiesParser.parse(decode(original))
+        } catch {
+            throw EditError(kind: .unparsable, line: error.line, reason: error.reason)
+        }
+        let edit = edit(key, to: value, in: original, entries: before)
+        if !edit.isUnchanged { try checkReadsBack(edit, original: before) }
+        return edit
+    }
+
+    static func edit(_ key: String, to value: String, in original: [UInt8], entries: [PropertiesParser.Entry]) -> Edit {
+        let entry = entries.last { $0.key == key }
         let lines = rawLines(original)
         if let entry, entry.value == value {
             return Edit(key: key, oldValue: value, newValue: value, replacedLines: entry.firstLine...entry.lastLine,
@@ -40,6 +66,10 @@ public enum PropertiesEditor {
             var result = original
             let ending = lines.first { !$0.ending.isEmpty }.map { Array(original[$0.ending]) } ?? [0x0A]
             if let last = lines.last, last.ending.isEmpty { result += ending }
+            // A last entry that ends in a continuation would swallow the new line: a blank line ends it.
+            if let last = lines.last, entries.last?.lastLine == lines.count, endsWithContinuation(original[last.content]) {
+                result += ending
+            }
             let added = Array(escapeKey(key).utf8) + [UInt8(ascii: "=")] + escaped
             result += added + ending
             return Edit(key: key, oldValue: nil, newValue: value, replacedLines: nil, removedLines: [],
@@ -56,6 +86,11 @@ public enum PropertiesEditor {
         let removed = lines[(entry.firstLine - 1)...(entry.lastLine - 1)].map { decode(Array(original[$0.content])) }
         return Edit(key: key, oldValue: entry.value, newValue: value, replacedLines: entry.firstLine...entry.lastLine,
                     removedLines: removed, addedLine: decode(replacement), result: result)
+    }
+
+    /// True when `line` ends in an odd number of backslashes (it continues on the next line).
+    static func endsWithContinuation(_ line: ArraySlice<UInt8>) -> Bool {
+        line.reversed().prefix { $0 == UInt8(ascii: "\\") }.count % 2 == 1
     }
 
     /// One physical line: its content and its ending (`\n`, `\r\n`, `\r`, or nothing at the end of the file).
@@ -145,7 +180,7 @@ public enum PropertiesEditor {
     }
 
     /// UTF-8 when valid, else ISO-8859-1, as `PropertiesFile.load` reads files.
-    static func decode(_ bytes: [UInt8]) -> String {
+    public static func decode(_ bytes: [UInt8]) -> String {
         if var text = String(validating: bytes, as: UTF8.self) {
             if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }  // a BOM is not part of the first key
             return text

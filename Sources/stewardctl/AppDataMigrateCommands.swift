@@ -52,12 +52,14 @@ struct AppDataMigrate: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
+            let hook = TestKillHook()  // says so on stderr when a test armed it
             if deleteOriginals {
-                try removeOriginals()
+                try removeOriginals(hook)
                 return
             }
             let planner = MigrationPlanner(source: source, destination: destination, propertiesFile: properties)
-            let database = await MigrationDatabaseCheck.run(propertiesFile: planner.propertiesFile, appDataCluster: planner.sourceClusterID())
+            let database = await MigrationDatabaseCheck.run(
+                propertiesFile: planner.propertiesFile, source: source.kind, appDataCluster: planner.sourceClusterID())
             let plan = planner.plan(database: database)
             let render = MigrationOutput(json: output.json)
             render.plan(plan, applying: apply)
@@ -67,13 +69,16 @@ struct AppDataMigrate: AsyncParsableCommand {
             }
             guard apply else {
                 if output.json { try output.printJSON(MigrationOutput.MigrateResult(plan: plan, applied: false, summary: nil)) }
-                if case .originalsDeleted = plan.status { return }
+                if case .originalsDeleted = plan.status {
+                    if plan.changesProperties { render.line("dry run: nothing was changed. Run the same command with --apply to change \(plan.properties?.file ?? "the properties file").") }
+                    return
+                }
                 render.line("dry run: nothing was changed. Run the same command with --apply to migrate.")
                 return
             }
             let progress = ProgressPrinter()
             let started = ContinuousClock.now
-            let summary = try MigrationRunner(plan: plan, observer: progress.observe).run()
+            let summary = try MigrationRunner(plan: plan, killHook: hook, observer: progress.observe).run()
             progress.finish()
             if output.json {
                 try output.printJSON(MigrationOutput.MigrateResult(plan: plan, applied: true, summary: summary))
@@ -83,9 +88,9 @@ struct AppDataMigrate: AsyncParsableCommand {
         }
     }
 
-    func removeOriginals() throws {
+    func removeOriginals(_ hook: TestKillHook) throws {
         let progress = ProgressPrinter()
-        let remover = OriginalsRemover(source: source, destination: destination, observer: progress.observe)
+        let remover = OriginalsRemover(source: source, destination: destination, killHook: hook, observer: progress.observe)
         let plan = remover.plan()
         let render = MigrationOutput(json: output.json)
         render.deletion(plan, source: source, destination: remover.destination, applying: apply)

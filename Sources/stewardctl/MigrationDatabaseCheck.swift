@@ -6,10 +6,12 @@ import StewardConfiguration
 import StewardDatabase
 import StewardModel
 
-/// Asks the node's database (from `--properties`) whether nodes of the appdata's cluster are
-/// still running. An unreachable database is reported, not fatal: the lock files still guard.
+/// Asks the node's database (from `--properties`) whether nodes that use the data are still
+/// running: for an appdata folder, any node of the cluster (it may be the shared appdata); for an
+/// installation, only its own node (`server.node.name`). An unreachable database is reported,
+/// not fatal: the lock files still guard.
 enum MigrationDatabaseCheck {
-    static func run(propertiesFile: String?, appDataCluster: ClusterID?) async -> DatabaseStatus {
+    static func run(propertiesFile: String?, source: MigrationSource.Kind, appDataCluster: ClusterID?) async -> DatabaseStatus {
         guard let propertiesFile else { return .notChecked("no --properties given") }
         let configuration: NodeConfiguration
         do {
@@ -24,11 +26,12 @@ enum MigrationDatabaseCheck {
         }()
         let connector = DatabaseConnector(configuration: configuration.database, applicationName: "stewardctl appdata migrate")
         let display = configuration.database.displayURL
+        let scope: DatabaseStatus.Scope = source == .install ? .node(configuration.nodeName) : .cluster
         do {
             return try await withDeadline(.seconds(15), "the database check") {
                 let connection = try await connector.connect(logger: logger)
                 do {
-                    let status = try await query(connection, database: display, appDataCluster: appDataCluster, logger: logger)
+                    let status = try await query(connection, database: display, scope: scope, appDataCluster: appDataCluster, logger: logger)
                     try? await connection.close()
                     return status
                 } catch {
@@ -43,21 +46,26 @@ enum MigrationDatabaseCheck {
         }
     }
 
-    static func query(_ connection: PostgresConnection, database: String, appDataCluster: ClusterID?, logger: Logger) async throws -> DatabaseStatus {
+    static func query(_ connection: PostgresConnection, database: String, scope: DatabaseStatus.Scope,
+                      appDataCluster: ClusterID?, logger: Logger) async throws -> DatabaseStatus {
         let cluster: ClusterRecord?
         do {
             cluster = try await ClusterRepository(logger: logger).fetch(on: connection)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42P01" {
-            return .quiet(database: database, cluster: nil)  // no schema yet: no node ever ran on it
+            return .quiet(database: database, cluster: nil, scope: scope, othersRunning: [])  // no schema yet: no node ever ran on it
         }
-        guard let cluster else { return .quiet(database: database, cluster: nil) }
+        guard let cluster else { return .quiet(database: database, cluster: nil, scope: scope, othersRunning: []) }
         if let appDataCluster, appDataCluster != cluster.clusterID {
             return .otherCluster(database: database, databaseCluster: cluster.clusterID.description, appDataCluster: appDataCluster.description)
         }
-        let active = try await NodeRepository(logger: logger).recentlyActive(on: connection)
-        guard active.isEmpty else {
-            return .active(database: database, nodes: active.map { "\($0.name) on \($0.host), \($0.state)" })
+        // Only the names: the element type of recentlyActive may change; its `name` stays.
+        let running = try await NodeRepository(logger: logger).recentlyActive(on: connection).map { "\($0.name)" }
+        let blocking = running.filter { name in
+            if case .node(let node) = scope { return name == node }
+            return true
         }
-        return .quiet(database: database, cluster: cluster.clusterID.description)
+        guard blocking.isEmpty else { return .active(database: database, nodes: blocking, scope: scope) }
+        return .quiet(database: database, cluster: cluster.clusterID.description, scope: scope,
+                      othersRunning: running.filter { !blocking.contains($0) })
     }
 }

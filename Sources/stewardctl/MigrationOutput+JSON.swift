@@ -29,6 +29,7 @@ extension MigrationOutput {
         let status: String
         let items: [MigrationPlan.Item]
         let missing: [String]
+        let skipped: [String]
         let totalFiles: Int
         let totalBytes: Int64
         let verifiedFiles: Int
@@ -48,6 +49,7 @@ extension MigrationOutput {
             status = MigrationOutput.status(plan)
             items = plan.items
             missing = plan.missing
+            skipped = plan.skipped
             (totalFiles, totalBytes) = (plan.totalFiles, plan.totalBytes)
             (verifiedFiles, verifiedBytes) = (plan.verifiedFiles, plan.verifiedBytes)
             properties = plan.properties.map { change in
@@ -73,6 +75,7 @@ extension MigrationOutput {
         let folders: Int
         let kept: [String]
         let grownCopies: [String]
+        let rotatedCopies: [String]
         let refusals: [Refusal]
         let applied: Bool
         let deleted: Int
@@ -84,6 +87,7 @@ extension MigrationOutput {
             folders = plan.folders.count
             kept = plan.kept
             grownCopies = plan.grownCopies
+            rotatedCopies = plan.rotatedCopies
             refusals = plan.refusals.map(Refusal.init)
             self.applied = applied
             self.deleted = deleted

@@ -13,7 +13,11 @@ struct MigrationOutput {
         guard !json else { return }
         print("Migration plan\(applying ? "" : " (dry run)"): \(plan.source.kind.rawValue) \(plan.source.path) -> \(plan.destination)")
         print("  status: \(Self.status(plan))")
-        if case .originalsDeleted = plan.status { return }
+        if case .originalsDeleted = plan.status {
+            if plan.properties != nil { properties(plan.properties) }
+            for refusal in plan.refusals { print("  REFUSED: \(refusal.message)") }
+            return
+        }
         if !plan.items.isEmpty {
             let rows = plan.items.map { item -> [String] in
                 guard item.present else { return [item.item, "-", "-", "absent: skipped"] }
@@ -28,6 +32,7 @@ struct MigrationOutput {
         let links = plan.items.reduce(0) { $0 + $1.links }
         print("  total: \(plan.totalFiles) files, \(folders) folders, \(links) links, \(ByteCount.format(plan.totalBytes)); to copy: \(plan.totalFiles - plan.verifiedFiles) files, \(ByteCount.format(plan.totalBytes - plan.verifiedBytes))")
         if !plan.missing.isEmpty { print("  absent from the source (reported, not an error): \(plan.missing.joined(separator: ", "))") }
+        if !plan.skipped.isEmpty { print("  skipped (file system bookkeeping, not migrated): \(plan.skipped.joined(separator: ", "))") }
         if let space = plan.space {
             print("  space: \(ByteCount.format(space.neededBytes)) needed, \(ByteCount.format(space.availableBytes)) free at \(space.measured)")
         }
@@ -71,6 +76,12 @@ struct MigrationOutput {
             print("nothing to do: \(Self.status(plan))")
             return
         }
+        if case .originalsDeleted = plan.status {
+            if summary.propertiesChanged, let change = plan.properties, let backup = summary.propertiesBackup {
+                print("\(change.file): server.appdata.dir=\(plan.destination) (backup \(backup)); the migration itself was already finished")
+            }
+            return
+        }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let took = seconds < 60 ? String(format: "%.1fs", seconds) : ProgressMeter.duration(seconds)
         print("done in \(took): copied and verified \(summary.copiedFiles) files (\(ByteCount.format(summary.copiedBytes))), \(summary.skippedFiles) already verified (\(ByteCount.format(summary.skippedBytes))), \(summary.links) links, \(summary.folders) folders")
@@ -91,6 +102,7 @@ struct MigrationOutput {
         print("  \(plan.files.count) files and links (\(ByteCount.format(plan.bytes))), \(plan.folders.count) folders")
         if !plan.kept.isEmpty { print("  kept (the installation needs them): \(plan.kept.joined(separator: ", "))") }
         if !plan.grownCopies.isEmpty { print("  logs grown since the migration (a node ran on the new appdata): \(plan.grownCopies.joined(separator: ", "))") }
+        if !plan.rotatedCopies.isEmpty { print("  logs rotated or removed on the new appdata since the migration (their originals are intact): \(plan.rotatedCopies.joined(separator: ", "))") }
         for refusal in plan.refusals { print("  REFUSED: \(refusal.message)") }
     }
 
@@ -107,6 +119,7 @@ struct MigrationOutput {
             print("  no migration journal: only the layout was checked")
         }
         if !report.grown.isEmpty { print("  logs grown since the migration (their migrated part is intact): \(report.grown.joined(separator: ", "))") }
+        if !report.rotated.isEmpty { print("  logs rotated or removed by a node since the migration (their originals hold the migrated bytes): \(report.rotated.joined(separator: ", "))") }
         for problem in report.problems { print("  PROBLEM: \(problem)") }
     }
 

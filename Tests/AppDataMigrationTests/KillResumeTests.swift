@@ -9,7 +9,7 @@ import Testing
 struct KillResumeTests {
     /// Each step name, and which occurrence of it, so that every kind of step is hit at least once.
     static let killPoints = [
-        "destination-created", "journal-created", "dir-created:3", "file-created:2", "file-chunk:2", "file-middle",
+        "destination-created", "journal-folder-created", "journal-temp-written", "journal-created", "dir-created:3", "file-created:2", "file-chunk:2", "file-middle",
         "file-written:3", "file-fsynced:4", "file-verified:5", "file-renamed:6", "journal-appended:7",
         "link-created:2", "layout-created", "dir-finalized:3", "properties-backup-written",
         "properties-temp-written", "properties-fsynced", "properties-renamed", "complete",
@@ -44,6 +44,11 @@ struct KillResumeTests {
             for (path, node) in copied.nodes where node.kind == "file" && !path.contains("steward-partial") {
                 #expect(node.content == source.nodes[path]?.content, "\(path) is under its final name but incomplete")
             }
+            // Every file the journal calls verified is in place with the recorded SHA-256.
+            guard let journal = try MigrationJournal.read(destination: destination) else { return }
+            for record in journal.files.values {
+                #expect(copied.nodes[record.relative]?.content == record.sha256, "\(record.relative) is journaled as verified but is not in place with its bytes")
+            }
         }
 
         /// After the final run: the tree is the source's, nothing partial remains anywhere.
@@ -66,7 +71,8 @@ struct KillResumeTests {
         defer { test.fixture.remove() }
         let killed = try await Migrate.run(test.arguments, killAt: point)
         #expect(killed.status == Self.sigkill, "expected SIGKILL at \(point): \(killed.output)")
-        #expect(killed.output.contains("SIGKILL at \(point.split(separator: ":")[0])"))
+        #expect(killed.output.contains("[test hook] STEWARD_MIGRATE_TEST_KILL_AT: SIGKILL at \(point.split(separator: ":")[0])"))
+        #expect(killed.output.contains("[test hook] STEWARD_MIGRATE_TEST_KILL_AT=\(point) is set"))
         try test.checkAfterKill()
         if point == "file-middle" {
             // Killed 8 MB into the 9 MB file: its data so far exists only under a temporary name.
@@ -87,13 +93,17 @@ struct KillResumeTests {
         let journal = try #require(try MigrationJournal.read(destination: test.destination))
         #expect(journal.files.count == 4)
         let inodes = try journal.files.keys.map { ($0, try inode(test.destination + "/" + $0)) }
+        let total = try TreeSnapshot.take(test.fixture.appData).nodes.values.filter { $0.kind == "file" }.count
+        let plan = try await Migrate.run(Array(test.arguments.dropLast()))
+        #expect(plan.output.contains("carrying on from an earlier run (4 of \(total) files already verified)"), "\(plan.output)")
         #expect(try await Migrate.run(test.arguments, killAt: "file-chunk:1").status == Self.sigkill)
         try test.checkAfterKill()
         #expect(try await Migrate.run(test.arguments, killAt: "properties-temp-written").status == Self.sigkill)
         try test.checkAfterKill()
         let finished = try await Migrate.run(test.arguments)
         #expect(finished.status == 0, "\(finished.output)")
-        #expect(finished.output.contains("4 already verified") || finished.output.contains("already verified"))
+        // The last kill came after every file was verified: this run copies none and skips them all.
+        #expect(finished.output.contains("copied and verified 0 files (0 B), \(total) already verified"), "\(finished.output)")
         for (path, number) in inodes {
             #expect(try inode(test.destination + "/" + path) == number, "\(path) was copied again")
         }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import StewardAppData
+import Synchronization
 import Testing
 
 @Suite("Migration parts that need no files: journal lines, progress, paths, the kill hook")
@@ -9,6 +10,9 @@ struct MigrationUnitTests {
         .source(.install, "/opt/steward 1.0/é"),
         .file(.init(relative: "var/a\tb\nc%d é.jar", size: 12, modified: FileTime(seconds: 1_000_000_000, nanoseconds: 5),
                     sha256: String(repeating: "ab", count: 32))),
+        .file(.init(relative: "logs/node-a/server.log", size: 0, modified: FileTime(seconds: -5, nanoseconds: 999_999_999),
+                    sha256: String(repeating: "cd", count: 32),
+                    stamp: CopyStamp(inode: 1 << 40, changed: FileTime(seconds: 1_700_000_000, nanoseconds: 42)))),
         .link(relative: "var/plugins/current", target: "../x/y"),
         .directory("logs/node-a"),
         .layout("conf/collectors"),
@@ -64,16 +68,68 @@ struct MigrationUnitTests {
     }
 
     @Test("the kill hook parses N, NAME and NAME:N, and is off when unset")
-    func killSwitchSpecification() {
-        #expect(!KillSwitch(specification: nil).isArmed)
-        #expect(!KillSwitch(specification: "").isArmed)
-        #expect(KillSwitch(specification: "7").isArmed)
-        #expect(KillSwitch(specification: "file-renamed:3").isArmed)
+    func killHookSpecification() {
+        #expect(!TestKillHook(specification: nil).isArmed)
+        #expect(!TestKillHook(specification: "").isArmed)
+        #expect(TestKillHook(specification: "7").isArmed)
+        #expect(TestKillHook(specification: "file-renamed:3").isArmed)
         // Steps that do not match do nothing (this process is still alive to say so).
-        let hook = KillSwitch(specification: "file-renamed:3")
+        let hook = TestKillHook(specification: "file-renamed:3")
         hook.step("file-renamed")
         hook.step("file-created")
         hook.step("file-renamed")
+    }
+
+    @Test("the kill hook can stop instead of kill (stop:NAME), and says it is a test hook")
+    func stopHookSpecification() {
+        #expect(TestKillHook(specification: "stop:journal-created").isArmed)
+        #expect(TestKillHook(specification: "stop:file-chunk:2").isArmed)
+        #expect(!TestKillHook(specification: "stop:").isArmed)
+        #expect(TestKillHook.environmentVariable.contains("TEST"))
+    }
+
+    @Test("node locks: a shared, non-blocking lock on a read-only descriptor; only EWOULDBLOCK means a server holds it, any other error names the file")
+    func nodeLockErrors() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("locks-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/logs/node-a", withIntermediateDirectories: true)
+        let lock = root + "/logs/node-a/server.lock"
+        FileManager.default.createFile(atPath: lock, contents: Data("node-a pid 1\n".utf8))
+
+        let operations = Mutex<[Int32]>([])
+        // What NFS answers when flock is emulated with fcntl and the lock cannot be taken that way.
+        let badDescriptor: RunningNodeCheck.Locker = { _, operation in
+            operations.withLock { $0.append(operation) }
+            errno = EBADF
+            return -1
+        }
+        let failed = #expect(throws: MigrationError.self) { try HeldNodeLocks(roots: [root], locker: badDescriptor) }
+        #expect(failed?.code == .lockCheckFailed)
+        #expect(failed?.message.contains(lock) == true)
+        #expect(failed?.message.contains(String(cString: strerror(EBADF))) == true)
+        #expect(RunningNodeCheck.refusals(roots: [root], locker: badDescriptor).map(\.code) == [.lockCheckFailed])
+        #expect(operations.withLock { $0 } == [LOCK_SH | LOCK_NB, LOCK_SH | LOCK_NB])
+
+        let busy: RunningNodeCheck.Locker = { _, _ in
+            errno = EWOULDBLOCK
+            return -1
+        }
+        let held = #expect(throws: MigrationError.self) { try HeldNodeLocks(roots: [root], locker: busy) }
+        #expect(held?.code == .serverRunning)
+        #expect(RunningNodeCheck.refusals(roots: [root], locker: busy).map(\.code) == [.serverRunning])
+
+        // The real flock: a shared lock is taken, and another shared lock does not conflict with it.
+        let locks = try HeldNodeLocks(roots: [root])
+        #expect(RunningNodeCheck.refusals(roots: [root]).isEmpty)
+        locks.release()
+    }
+
+    @Test("the shortest relative path between two places of one tree")
+    func relativePaths() {
+        #expect(PathRules.relative(from: "var/sa", to: "var/sa/agents.json") == "agents.json")
+        #expect(PathRules.relative(from: "var/plugins/a/lib", to: "var/plugins/x.jar") == "../../x.jar")
+        #expect(PathRules.relative(from: "", to: "conf/x") == "conf/x")
+        #expect(PathRules.relative(from: "logs/node-a", to: "") == "../..")
     }
 
     @Test("copies a node may change after the migration: logs may grow, lock files are not compared")

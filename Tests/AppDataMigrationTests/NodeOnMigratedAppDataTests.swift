@@ -65,11 +65,10 @@ struct NodeOnMigratedAppDataTests {
         }
     }
 
-    @Test("an older installation's data: migrated, claimed with --claim-appdata, the node comes up; originals deleted but installed.version kept")
+    @Test("an older installation's data: migrated while another node of the cluster runs (only its own node counts), claimed with --claim-appdata, the node comes up; originals deleted but installed.version kept")
     func fromInstall() async throws {
         try await TestCluster.with { cluster in
             let first = try await cluster.start("node-a")
-            await first.stop()
 
             let install = cluster.folder.file("node-b install")
             for item in ["conf/server.keystore", "conf/server/log4j.properties", "conf/server/notification-templates"] {
@@ -88,9 +87,19 @@ struct NodeOnMigratedAppDataTests {
             try Fixture.write(properties, text, modified: nil)
 
             let destination = cluster.folder.file("shared/node-b appdata")
+            // Had this installation been node-a's, the running node-a would stop it.
+            let asNodeA = cluster.folder.file("node-a as installed/installed.properties")
+            try Fixture.write(asNodeA, text.replacingOccurrences(of: "server.node.name=node-b", with: "server.node.name=node-a"), modified: nil)
+            let ownNodeRunning = try await Migrate.run(["--from-install", install, "--to", destination, "--properties", asNodeA, "--apply"])
+            #expect(ownNodeRunning.status == 1, "\(ownNodeRunning.output)")
+            #expect(ownNodeRunning.output.contains("shows node node-a, whose installation this is, running"), "\(ownNodeRunning.output)")
+            #expect(!exists(destination))
+
+            // node-a runs on the cluster's own appdata; node-b's installation is not its concern.
             let migrated = try await Migrate.run(["--from-install", install, "--to", destination, "--properties", properties, "--apply"])
             #expect(migrated.status == 0, "\(migrated.output)")
-            #expect(migrated.output.contains("no node running"), "\(migrated.output)")
+            #expect(migrated.output.contains("node node-b not running (running: node-a; they do not use this installation)"), "\(migrated.output)")
+            await first.stop()
             let value = try PropertiesFile.load(path: properties)["server.appdata.dir"]
             #expect(value == destination)
             #expect(!exists(destination + "/cluster.id"))

@@ -33,6 +33,34 @@ struct RefusalTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.destination))
     }
 
+    @Test("a relative link that leaves the source on its way and comes back in is refused: it would dangle in the new folder")
+    func linkThroughTheParent() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeAppData()
+        // From var/sa: up to the folder above "old appdata", then back into it.
+        try Fixture.link(fixture.appData + "/var/sa/back in", to: "../../../old appdata/var/sa/agents.json")
+        try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: fixture.destination,
+                                "is a symbolic link to ../../../old appdata/var/sa/agents.json, which passes outside the appdata folder")
+        try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: fixture.destination, "ln -sfn 'agents.json'")
+        #expect(!FileManager.default.fileExists(atPath: fixture.destination))
+    }
+
+    @Test("an installation folder above migrated items that is a symbolic link is refused, naming it")
+    func symlinkedParentFolder() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeInstall()
+        let elsewhere = fixture.folder.file("data/var")
+        try FileManager.default.createDirectory(atPath: fixture.folder.file("data"), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: fixture.install + "/var", toPath: elsewhere)
+        try Fixture.link(fixture.install + "/var", to: elsewhere)
+        try await expectRefusal(fixture, from: ["--from-install", fixture.install], to: fixture.destination,
+                                "\(fixture.install)/var is a symbolic link to \(elsewhere), and the migrated var/plugins, var/repository, var/sa lie below it")
+        #expect(!FileManager.default.fileExists(atPath: fixture.destination))
+        #expect(FileManager.default.fileExists(atPath: elsewhere + "/plugins/deploy-tools.jar"))
+    }
+
     @Test("an installation link into a part of the install that is not migrated is refused")
     func installLinkOutsideItems() async throws {
         let fixture = try Fixture()
@@ -100,6 +128,38 @@ struct RefusalTests {
         let installLock = try NodeLock.acquire(folder: fixture.install + "/logs/node-a", owner: "node-a")
         try await expectRefusal(fixture, from: ["--from-install", fixture.install], to: fixture.destination, "still running")
         withExtendedLifetime(installLock) {}
+    }
+
+    @Test("a shared lock on a node's lock file is not a running server: the migration takes a shared lock itself")
+    func sharedLockIsNotAServer() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeAppData()
+        let lock = try Fixture.write(fixture.appData + "/logs/node-a/server.lock", "node-a pid 1\n")
+        // What another migration's check holds for a moment: a shared lock on a read-only descriptor.
+        // O_CLOEXEC: processes other tests start meanwhile must not inherit (and keep) the lock.
+        let descriptor = open(lock, O_RDONLY | O_CLOEXEC)
+        #expect(flock(descriptor, LOCK_SH | LOCK_NB) == 0)
+        defer { close(descriptor) }
+        let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", fixture.destination, "--apply"])
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    @Test("two runs into one destination at once: the second is refused while the first holds the journal")
+    func concurrentRuns() async throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        try fixture.makeAppData()
+        let arguments = ["--from-appdata", fixture.appData, "--to", fixture.destination, "--apply"]
+        #expect(try await Migrate.run(arguments).status == 0)
+        let descriptor = open(MigrationJournal.path(in: fixture.destination), O_RDWR | O_CLOEXEC)
+        #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+        let second = try await Migrate.run(arguments)
+        close(descriptor)
+        #expect(second.status == 1, "\(second.output)")
+        #expect(second.output.contains("another migration into \(fixture.destination) is running now"), "\(second.output)")
+        let third = try await Migrate.run(arguments)
+        #expect(third.status == 0, "\(third.output)")
     }
 
     @Test("a properties file that does not parse is refused before anything is copied")

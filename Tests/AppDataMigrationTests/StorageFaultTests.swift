@@ -28,10 +28,6 @@ enum TestMount {
         }
     }
 
-    static func remount(_ path: String, options: String) async throws {
-        try await Shell.run("/bin/mount", ["-o", "remount,\(options)", path])
-    }
-
     static func unmount(_ path: String) async {
         _ = try? await Shell.run("/bin/umount", ["-l", path], allowFailure: true)
     }
@@ -72,27 +68,38 @@ struct StorageFaultTests {
         }
     }
 
-    @Test("a disk that fills up during the copy: a clear error, no partial file, and the next run finishes once there is room")
+    @Test("a disk that another process fills during the copy, after the space check: a clear error, no partial file, and the next run finishes once there is room")
     func fillsUpDuringCopy() async throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
         try fixture.makeAppData(bigFile: 3_000_000)
         let original = try fixture.writeProperties(appDataDir: fixture.appData)
         let mount = fixture.folder.file("filling")
-        try await TestMount.with(mount, options: "size=2m") {
+        try await TestMount.with(mount, options: "size=8m") {
             let destination = mount + "/appdata"
             let arguments = ["--from-appdata", fixture.appData, "--to", destination, "--properties", fixture.properties, "--apply"]
 
-            // Past the up-front check (as when something else fills the storage meanwhile): a real ENOSPC.
-            let full = try await Migrate.run(arguments, environment: [MigrationPlanner.skipSpaceCheckVariable: "1"])
-            #expect(full.status == 1, "\(full.output)")
-            #expect(full.output.contains("No space left on device"), "\(full.output)")
-            #expect(full.output.contains("run the same command again"), "\(full.output)")
+            // The migration passes its space check and copies a few files; the test hook then stops
+            // it (SIGSTOP) while this process fills the storage, and lets it go on: a real ENOSPC.
+            let log = fixture.folder.file("filled.log")
+            let child = try ChildProcess(try Binaries.path("stewardctl"), ["appdata", "migrate"] + arguments,
+                                         environment: [TestKillHook.environmentVariable: "stop:file-renamed:3"], outputFile: log)
+            Watchdog.shared.watch(pid: child.pid)
+            try await Self.waitUntilStopped(child)
+            let filler = mount + "/filler"
+            try Self.fill(filler)
+            child.signal(SIGCONT)
+            let status = try await child.wait(timeout: .seconds(60))
+            Watchdog.shared.forget(pid: child.pid)
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(status == 1, "\(output)")
+            #expect(output.contains("No space left on device"), "\(output)")
+            #expect(output.contains("run the same command again"), "\(output)")
             #expect(TreeSnapshot.leftovers(under: destination) == [])
             #expect(Fixture.bytes(fixture.properties) == original)
             #expect(try await Migrate.verify(destination).status == 1)
 
-            try await TestMount.remount(mount, options: "size=20m")
+            #expect(unlink(filler) == 0)
             let finished = try await Migrate.run(arguments)
             #expect(finished.status == 0, "\(finished.output)")
             let expected = try TreeSnapshot.take(fixture.appData).relocated(from: fixture.appData, to: destination)
@@ -100,6 +107,34 @@ struct StorageFaultTests {
             #expect(TreeSnapshot.leftovers(under: destination) == [])
             #expect(Fixture.bytes(fixture.properties) == (try Fixture.expectedProperties(original, destination: destination)))
             #expect(try await Migrate.verify(destination).status == 0)
+        }
+    }
+
+    /// Waits until `child` has stopped itself (state T in /proc), failing if it ends instead.
+    static func waitUntilStopped(_ child: ChildProcess) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let stat = (try? String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8)) ?? ""
+            // The state follows the command name in parentheses: "pid (comm) T ...".
+            if let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].hasPrefix(" T") { return }
+            if let status = child.status { throw HarnessError("the migration ended (status \(status)) instead of stopping at the test hook") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw HarnessError("the migration did not stop at the test hook within 60 seconds")
+    }
+
+    /// Writes to `path` until the file system is full (ENOSPC).
+    static func fill(_ path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw HarnessError("cannot create \(path)") }
+        defer { close(descriptor) }
+        let block = [UInt8](repeating: 0xAB, count: 1 << 16)
+        while true {
+            let written = block.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                guard errno == ENOSPC else { throw HarnessError("cannot fill \(path): \(String(cString: strerror(errno)))") }
+                return
+            }
         }
     }
 }

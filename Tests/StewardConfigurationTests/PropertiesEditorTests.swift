@@ -1,4 +1,5 @@
-import StewardConfiguration
+import Foundation
+@testable import StewardConfiguration
 import Testing
 
 @Suite("PropertiesEditor changes one key and keeps every other byte")
@@ -109,5 +110,66 @@ struct PropertiesEditorTests {
         let (text, _) = try set("", "v", key: "odd key=x")
         #expect(text == "odd\\ key\\=x=v\n")
         #expect(try value(text, key: "odd key=x") == "v")
+    }
+
+    @Test("appended after a last entry that ends in a continuation: a blank line first, so the key is not swallowed", arguments: [
+        ("a=1\\\n", "a=1\\\n\nserver.appdata.dir=/new\n"),
+        ("a=1\\", "a=1\\\n\nserver.appdata.dir=/new\n"),
+        ("a=1\\\\\\\n", "a=1\\\\\\\n\nserver.appdata.dir=/new\n"),
+        ("a=1\\\r\n  more\\\r\n", "a=1\\\r\n  more\\\r\n\r\nserver.appdata.dir=/new\r\n"),
+        // An even number of backslashes is an escaped backslash, not a continuation.
+        ("a=1\\\\\n", "a=1\\\\\nserver.appdata.dir=/new\n"),
+        // A comment never continues.
+        ("a=1\n# note \\\n", "a=1\n# note \\\nserver.appdata.dir=/new\n"),
+    ])
+    func appendsAfterContinuation(_ original: String, _ expected: String) throws {
+        let before = try PropertiesParser.parse(original)
+        let (text, edit) = try set(original, "/new")
+        #expect(text == expected)
+        #expect(edit.replacedLines == nil)
+        #expect(try value(text) == "/new")
+        let after = try PropertiesParser.parse(text).filter { $0.key != "server.appdata.dir" }
+        #expect(after.map(\.key) == before.map(\.key))
+        #expect(after.map(\.value) == before.map(\.value))
+    }
+
+    @Test("a UTF-8 byte order mark stays in front, and the first line's key is read without it")
+    func byteOrderMark() throws {
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let replaced = try PropertiesEditor.set("server.appdata.dir", to: "/new", in: bom + Array("  server.appdata.dir = /old\nb=2\n".utf8))
+        #expect(replaced.result == bom + Array("  server.appdata.dir = /new\nb=2\n".utf8))
+        #expect(replaced.oldValue == "/old")
+        #expect(replaced.replacedLines == 1...1)
+        let appended = try PropertiesEditor.set("server.appdata.dir", to: "/new", in: bom)
+        #expect(appended.result == bom + Array("server.appdata.dir=/new\n".utf8))
+        let afterContinuation = try PropertiesEditor.set("server.appdata.dir", to: "/new", in: bom + Array("a=1\\".utf8))
+        #expect(afterContinuation.result == bom + Array("a=1\\\n\nserver.appdata.dir=/new\n".utf8))
+        // As the node reads it.
+        let loaded = try PropertiesFile(path: "x", text: try #require(String(data: Data(replaced.result), encoding: .utf8)))
+        #expect(loaded["server.appdata.dir"] == "/new")
+        #expect(loaded["b"] == "2")
+        let unchanged = try PropertiesEditor.set("server.appdata.dir", to: "/new", in: replaced.result)
+        #expect(unchanged.isUnchanged)
+        #expect(unchanged.result == replaced.result)
+    }
+
+    @Test("the safety net: a result that reads differently from the original with one key changed is refused, naming keys and never values")
+    func refusesAnEditThatReadsDifferently() throws {
+        let original = try PropertiesParser.parse("a=secret\\\n")
+        func check(_ result: String, oldValue: String? = nil) throws {
+            let edit = PropertiesEditor.Edit(key: "server.appdata.dir", oldValue: oldValue, newValue: "/new", replacedLines: nil,
+                                             removedLines: [], addedLine: "", result: Array(result.utf8))
+            try PropertiesEditor.checkReadsBack(edit, original: original)
+        }
+        // What appending used to produce: the new line continued the value of a.
+        let swallowed = #expect(throws: PropertiesEditor.EditError.self) { try check("a=secret\\\nserver.appdata.dir=/new\n") }
+        #expect(swallowed?.kind == .unsafeEdit)
+        #expect(swallowed?.reason.contains("a would get another value") == true)
+        #expect(swallowed?.reason.contains("nothing was written") == true)
+        #expect(swallowed?.description.contains("secret") == false)
+        #expect(throws: PropertiesEditor.EditError.self) { try check("server.appdata.dir=/new\n") }
+        #expect(throws: PropertiesEditor.EditError.self) { try check("a=secret\nserver.appdata.dir=/other\n") }
+        #expect(throws: PropertiesEditor.EditError.self) { try check("a=secret\nb=1\nserver.appdata.dir=/new\n") }
+        try check("a=secret\n\nserver.appdata.dir=/new\n")
     }
 }

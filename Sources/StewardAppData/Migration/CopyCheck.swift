@@ -5,7 +5,8 @@ import Foundation
 /// Once a node runs on the migrated appdata it appends to its log files and rewrites its lock
 /// file, so those are allowed to differ in exactly that way: a log may have grown (its first
 /// bytes still hash to the recorded SHA-256), a `server.lock` may hold another pid. Every other
-/// file must match byte for byte.
+/// file must match byte for byte. (A log the node has rotated no longer matches at all: `verify`
+/// and `--delete-originals` then accept it when its original still holds the migrated bytes.)
 public enum CopyCheck {
     public enum Tolerance: Sendable, Equatable {
         case exact, appendOnly, ignored
@@ -43,14 +44,8 @@ public enum CopyCheck {
         return .changed(sha256: "size \(size), expected \(record.size)")
     }
 
-    /// Temporary files (`.steward-partial-…`) anywhere under `root`, outside the journal folder.
-    static func temporaries(under root: String) -> [String] {
-        var found: [String] = []
-        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
-        while let relative = walker.nextObject() as? String {
-            if relative == MigrationSource.journalFolder { walker.skipDescendants() }
-            if TemporaryName.isTemporary(PathRules.name(relative)) { found.append(relative) }
-        }
-        return found.sorted()
-    }
+    /// A node's log: under `logs/`, not a lock file. A node running on the new folder appends to
+    /// it, and rotates it (`server.log` → `server.log.1` → …, then a new `server.log`) or removes
+    /// old ones, so its copy may later differ or be gone; only its original is then compared.
+    public static func isNodeLog(_ relative: String) -> Bool { tolerance(for: relative) == .appendOnly }
 }

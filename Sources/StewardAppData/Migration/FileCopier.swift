@@ -11,13 +11,14 @@ import Glibc
 /// Written by hand: no package in this stack copies files (Foundation's `copyItem` neither
 /// fsyncs nor verifies, nor keeps times to the nanosecond), and rsync is not a library.
 struct FileCopier {
-    let killSwitch: KillSwitch
+    let killHook: TestKillHook
     /// Root may keep owners; others cannot (and the files become theirs).
     let preservesOwner = geteuid() == 0
     let progress: (Int64) -> Void
 
-    /// Copies the regular file `source` (described by `entry`) to `final`; returns its SHA-256.
-    func copyFile(_ entry: TreeEntry, from source: String, to final: String) throws(MigrationError) -> String {
+    /// Copies the regular file `source` (described by `entry`) to `final`; returns what to journal:
+    /// its SHA-256, and the copy's stamp once in place.
+    func copyFile(_ entry: TreeEntry, from source: String, to final: String) throws(MigrationError) -> JournalRecord.File {
         let temporary = TemporaryName.path(for: final)
         unlink(temporary)
         let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
@@ -25,12 +26,12 @@ struct FileCopier {
         defer { close(input) }
         var output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw .io("create a file in", PathRules.parent(final), errno: errno) }
-        killSwitch.step("file-created")
+        killHook.step("file-created")
         do throws(MigrationError) {
             let expected = try writeContents(from: input, to: output, source: source, final: final)
-            killSwitch.step("file-written")
+            killHook.step("file-written")
             guard fsync(output) == 0 else { throw .io("fsync", final, errno: errno) }
-            killSwitch.step("file-fsynced")
+            killHook.step("file-fsynced")
             try applyAttributes(entry, to: output, path: final)
             let closed = close(output)
             output = -1
@@ -41,11 +42,12 @@ struct FileCopier {
                     "the copy of \(source) reads back differently from what was written (SHA-256 \(actual), expected \(expected)); the destination storage is corrupting data. Check it before trying again")
             }
             try checkUnchanged(input, entry, source)
-            killSwitch.step("file-verified")
+            killHook.step("file-verified")
             guard rename(temporary, final) == 0 else { throw .io("rename into place", final, errno: errno) }
-            killSwitch.step("file-renamed")
+            killHook.step("file-renamed")
             try syncFolder(of: final)
-            return expected
+            return JournalRecord.File(relative: entry.relative, size: entry.size, modified: entry.modified, sha256: expected,
+                                      stamp: TreeEntry.stat(final).map(CopyStamp.init))
         } catch {
             if output >= 0 { close(output) }
             unlink(temporary)
@@ -61,8 +63,8 @@ struct FileCopier {
             if let failure = FileDigest.writeAll(output, block) { throw .io("write", final, errno: failure) }
             progress(Int64(block.count))
             blocks += 1
-            killSwitch.step("file-chunk")
-            if blocks >= 2 { killSwitch.step("file-middle") }  // a later block of a large file
+            killHook.step("file-chunk")
+            if blocks >= 2 { killHook.step("file-middle") }  // a later block of a large file
             return true
         }
         if let failure { throw .io("read", source, errno: failure) }
@@ -99,7 +101,7 @@ struct FileCopier {
         if preservesOwner { lchown(temporary, entry.owner, entry.group) }
         var times = [entry.modified.timespec, entry.modified.timespec]
         utimensat(AT_FDCWD, temporary, &times, AT_SYMLINK_NOFOLLOW)
-        killSwitch.step("link-created")
+        killHook.step("link-created")
         guard rename(temporary, final) == 0 else {
             let code = errno
             unlink(temporary)

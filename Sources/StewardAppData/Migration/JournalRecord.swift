@@ -10,6 +10,16 @@ public enum JournalRecord: Equatable, Sendable {
         public let size: Int64
         public let modified: FileTime
         public let sha256: String
+        /// The copy's inode and change time once in place (nil in journals written before they were recorded).
+        public let stamp: CopyStamp?
+
+        public init(relative: String, size: Int64, modified: FileTime, sha256: String, stamp: CopyStamp? = nil) {
+            self.relative = relative
+            self.size = size
+            self.modified = modified
+            self.sha256 = sha256
+            self.stamp = stamp
+        }
     }
 
     case header
@@ -37,6 +47,7 @@ public enum JournalRecord: Equatable, Sendable {
         case .begin(let time): fields = ["begin", time]
         case .file(let file):
             fields = ["file", Self.escape(file.relative), String(file.size), file.modified.description, file.sha256]
+                + (file.stamp.map { [String($0.inode), $0.changed.description] } ?? [])
         case .link(let relative, let target): fields = ["link", Self.escape(relative), Self.escape(target)]
         case .directory(let relative): fields = ["dir", Self.escape(relative)]
         case .layout(let relative): fields = ["layout", Self.escape(relative)]
@@ -61,11 +72,15 @@ public enum JournalRecord: Equatable, Sendable {
             guard let sourceKind = MigrationSource.Kind(rawValue: fields[1]), let path = Self.unescape(fields[2]) else { return nil }
             self = .source(sourceKind, path)
         case ("begin", 2): self = .begin(fields[1])
-        case ("file", 5):
-            let time = fields[3].split(separator: ".").compactMap { Int64($0) }
-            guard let relative = Self.unescape(fields[1]), let size = Int64(fields[2]), time.count == 2,
+        case ("file", 5), ("file", 7):
+            guard let relative = Self.unescape(fields[1]), let size = Int64(fields[2]), let modified = FileTime(text: fields[3]),
                   fields[4].count == 64 else { return nil }
-            self = .file(File(relative: relative, size: size, modified: FileTime(seconds: time[0], nanoseconds: time[1]), sha256: fields[4]))
+            var stamp: CopyStamp?
+            if fields.count == 7 {
+                guard let inode = UInt64(fields[5]), let changed = FileTime(text: fields[6]) else { return nil }
+                stamp = CopyStamp(inode: inode, changed: changed)
+            }
+            self = .file(File(relative: relative, size: size, modified: modified, sha256: fields[4], stamp: stamp))
         case ("link", 3):
             guard let relative = Self.unescape(fields[1]), let target = Self.unescape(fields[2]) else { return nil }
             self = .link(relative: relative, target: target)

@@ -10,8 +10,8 @@ import Darwin
 public struct MigrationError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Code: String, Sendable, Codable {
         // Refusals: nothing has been changed.
-        case badPath, nested, serverRunning, databaseActive, foreignDestination, notEnoughSpace
-        case readOnlyDestination, escapingSymlink, unsupportedFile, sourceMissing, propertiesInvalid
+        case badPath, nested, serverRunning, migrationRunning, lockCheckFailed, databaseActive, foreignDestination, notEnoughSpace
+        case readOnlyDestination, escapingSymlink, symlinkedParent, unsupportedFile, sourceMissing, propertiesInvalid
         case notMigrated, originalsChanged, copiesChanged, conflict
         // Failures part-way: the journal lets the next run carry on.
         case ioFailure, verificationFailed, sourceChanged, journalDamaged

@@ -7,6 +7,21 @@ public enum MigrationJournal {
     public static func folder(in destination: String) -> String { destination + "/" + MigrationSource.journalFolder }
     public static func path(in destination: String) -> String { folder(in: destination) + "/journal" }
 
+    /// The journal is first written under this name, then renamed to `journal`.
+    static let temporaryName = ".journal.steward-partial"
+
+    /// A name a journal that was never completed leaves in the journal folder (this version's
+    /// temporary name, or an `AtomicFile` temporary `.journal.tmp-…` of an earlier one).
+    static func isLeftover(_ name: String) -> Bool { name.hasPrefix(".journal.") }
+
+    /// True when `destination` holds a journal folder but no journal, only leftovers of one (a run
+    /// stopped between creating the folder and writing the journal): it counts as empty.
+    static func isUnstarted(destination: String) -> Bool {
+        guard !FileManager.default.fileExists(atPath: path(in: destination)),
+              let listing = FolderListing.read(folder(in: destination)) else { return false }
+        return listing.invalidNames == 0 && listing.names.allSatisfy(isLeftover)
+    }
+
     /// What the journal says, the last record for each path winning.
     public struct State: Sendable {
         public var sourceKind: MigrationSource.Kind?
@@ -69,27 +84,72 @@ extension MigrationJournal.State {
     }
 }
 
-/// Appends to the journal. The journal is created whole (header and source, by temp file and
-/// rename), so it never exists without saying which source it belongs to.
+/// Appends to the journal. The journal is created whole (header and source, by temporary file
+/// and rename), so it never exists without saying which source it belongs to. The writer holds an
+/// exclusive lock on it, so two runs never write into one destination at once.
 final class JournalWriter {
     let path: String
     private let descriptor: Int32
 
-    init(destination: String, source: MigrationSource) throws(MigrationError) {
+    init(destination: String, source: MigrationSource, killHook: TestKillHook) throws(MigrationError) {
         let folder = MigrationJournal.folder(in: destination)
         path = MigrationJournal.path(in: destination)
-        if TreeEntry.stat(folder) == nil { try MigrationRunner.makeFolder(folder, mode: 0o755) }
+        if TreeEntry.stat(folder) == nil {
+            try MigrationRunner.makeFolder(folder, mode: 0o755)
+            killHook.step("journal-folder-created")
+        }
         if !FileManager.default.fileExists(atPath: path) {
-            let text = [JournalRecord.header, .source(source.kind, source.path)].map { $0.line + "\n" }.joined()
-            do {
-                try AtomicFile.write(text, to: path)
-            } catch {
-                throw .io("create the journal", path, errno: error.code)
-            }
+            try Self.create(path, source: source, killHook: killHook)
         }
         descriptor = open(path, O_RDWR | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw .io("open the journal", path, errno: errno) }
-        try cutTornLine()
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            close(descriptor)
+            if code == EWOULDBLOCK {
+                throw MigrationError(.migrationRunning,
+                    "another migration into \(destination) is running now (it holds \(path)); wait for it to end, then run the command again")
+            }
+            throw MigrationError(.lockCheckFailed,
+                "cannot lock the migration journal \(path): \(String(cString: strerror(code))); check that the storage supports locks (for NFS: the lock service), then run the command again")
+        }
+        do {
+            try cutTornLine()
+        } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    /// Writes the journal's first lines under a temporary name, then renames it into place. A run
+    /// stopped before the rename leaves only that temporary file, which this removes.
+    private static func create(_ path: String, source: MigrationSource, killHook: TestKillHook) throws(MigrationError) {
+        let folder = PathRules.parent(path)
+        for name in FolderListing.read(folder)?.names ?? [] where MigrationJournal.isLeftover(name) {
+            guard unlink(folder + "/" + name) == 0 || errno == ENOENT else { throw .io("remove", folder + "/" + name, errno: errno) }
+        }
+        let temporary = folder + "/" + MigrationJournal.temporaryName
+        let text = Array([JournalRecord.header, .source(source.kind, source.path)].map { $0.line + "\n" }.joined().utf8)
+        let output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw .io("create the journal", temporary, errno: errno) }
+        if let failure = text.withUnsafeBytes({ FileDigest.writeAll(output, $0) }) {
+            close(output)
+            unlink(temporary)
+            throw .io("write the journal", temporary, errno: failure)
+        }
+        killHook.step("journal-temp-written")
+        let synced = fsync(output) == 0 ? 0 : errno
+        let closed = close(output) == 0 ? 0 : errno
+        if synced != 0 || closed != 0 {
+            unlink(temporary)
+            throw .io("write the journal", temporary, errno: synced != 0 ? synced : closed)
+        }
+        guard rename(temporary, path) == 0 else { throw .io("rename into place", path, errno: errno) }
+        do {
+            try AtomicFile.syncDirectory(folder)
+        } catch {
+            throw .io("fsync the folder", folder, errno: error.code)
+        }
     }
 
     deinit { close(descriptor) }

@@ -57,6 +57,8 @@ public struct MigrationPlan: Sendable {
     public internal(set) var refusals: [MigrationError] = []
     /// Things worth saying that do not stop the migration.
     public internal(set) var notes: [String] = []
+    /// Entries of the source that are not migrated (a file system's `lost+found` at its root).
+    public internal(set) var skipped: [String] = []
 
     init(source: MigrationSource, destination: String, database: DatabaseStatus) {
         self.source = source
@@ -75,6 +77,14 @@ public struct MigrationPlan: Sendable {
 
     /// Files changed in the destination since they were migrated (a node's logs), kept as they are.
     public var keptNewer: [String] { decisions.filter { $0.value == .keptNewer }.map(\.key).sorted() }
+
+    /// The item `relative` belongs to (the item itself, or the one it lies below).
+    func item(containing relative: String) -> Item? {
+        items.first { PathRules.isInside("/" + relative, "/" + $0.item) }
+    }
+
+    /// True when the properties file still has to change (also after the originals were deleted).
+    public var changesProperties: Bool { properties.map { !$0.edit.isUnchanged } ?? false }
 
     /// True when `entry` must be (re)written in the destination.
     func needsWriting(_ entry: TreeEntry) -> Bool {

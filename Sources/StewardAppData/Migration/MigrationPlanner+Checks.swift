@@ -66,8 +66,10 @@ extension MigrationPlanner {
                 "\(destination) holds the data of cluster \(destinationCluster) (its cluster.id), but the source belongs to cluster \(sourceCluster); choose another destination")
         }
         guard journal == nil else { return nil }
+        // A journal folder without a journal is what a run stopped before writing it leaves: the run removes it.
+        let unstarted = MigrationJournal.isUnstarted(destination: destination)
         let contents = ((try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? [])
-            .filter { $0 != "lost+found" }.sorted()
+            .filter { $0 != "lost+found" && !(unstarted && $0 == MigrationSource.journalFolder) }.sorted()
         guard contents.isEmpty else {
             let shown = contents.prefix(5).joined(separator: ", ") + (contents.count > 5 ? ", …" : "")
             let whose = destinationCluster.map { "the data of cluster \($0)" } ?? "\(contents.count) entries (\(shown))"
@@ -88,7 +90,9 @@ extension MigrationPlanner {
         do {
             edit = try PropertiesEditor.set("server.appdata.dir", to: destination, in: original)
         } catch {
-            throw MigrationError(.propertiesInvalid, "\(file):\(error.line): \(error.reason); fix the file, then run the command again")
+            let location = error.line.map { "\(file):\($0)" } ?? file
+            let advice = error.kind == .unparsable ? "; fix the file, then run the command again" : ""
+            throw MigrationError(.propertiesInvalid, "\(location): \(error.reason)\(advice)")
         }
         let folder = PathRules.parent(realFile)
         guard access(folder, W_OK) == 0 else {
@@ -101,8 +105,7 @@ extension MigrationPlanner {
                 notes.append("\(file) sets server.appdata.dir to \(old), not to \(source.path): check that it is this node's file")
             }
         }
-        let text = String(decoding: original, as: UTF8.self)
-        if let entries = try? PropertiesParser.parse(text), entries.filter({ $0.key == "server.appdata.dir" }).count > 1 {
+        if let entries = try? PropertiesParser.parse(PropertiesEditor.decode(original)), entries.filter({ $0.key == "server.appdata.dir" }).count > 1 {
             notes.append("\(file) sets server.appdata.dir on several lines; the last one (the one in effect) is changed")
         }
         return MigrationPlan.PropertiesChange(

@@ -7,16 +7,11 @@ public struct MigrationPlanner: Sendable {
     public let source: MigrationSource
     public let destination: String
     public let propertiesFile: String?
-    /// Tests turn this off to reach a real "disk full" in the middle of a copy.
-    public var checksSpace = true
-
-    public static let skipSpaceCheckVariable = "STEWARD_MIGRATE_TEST_SKIP_SPACE_CHECK"
 
     public init(source: MigrationSource, destination: String, propertiesFile: String?) {
         self.source = source
         self.destination = PathRules.absolute(destination)
         self.propertiesFile = propertiesFile.map(PathRules.absolute)
-        checksSpace = ProcessInfo.processInfo.environment[Self.skipSpaceCheckVariable] == nil
     }
 
     /// The cluster the source appdata belongs to (nil for an installation or an unclaimed appdata).
@@ -38,15 +33,20 @@ public struct MigrationPlanner: Sendable {
             return plan
         }
         if let journal = plan.journal, journal.belongs(to: source), let deleted = journal.originalsDeleted {
+            // Nothing is left to copy, but a properties file given now still gets pointed at the destination.
             plan.status = .originalsDeleted(deleted)
+            do {
+                plan.properties = try propertiesChange(&plan.notes)
+            } catch {
+                plan.refusals.append(error)
+            }
             return plan
         }
         if let refusal = checkSourceExists() ?? checkNesting() {
             plan.refusals.append(refusal)
             return plan
         }
-        let held = RunningNodeCheck.heldLocks(root: source.path) + RunningNodeCheck.heldLocks(root: destination)
-        if !held.isEmpty { plan.refusals.append(RunningNodeCheck.refusal(held)) }
+        plan.refusals += RunningNodeCheck.refusals(roots: [source.path, destination])
         if let refusal = database.refusal { plan.refusals.append(refusal) }
         if let refusal = checkDestination(plan.journal) { plan.refusals.append(refusal) }
         scan(into: &plan)
@@ -61,6 +61,7 @@ public struct MigrationPlanner: Sendable {
 
     /// Walks every item, counts it, and (when `deciding`) decides for each file whether to copy it.
     func scan(into plan: inout MigrationPlan, deciding: Bool = true) {
+        var result = TreeScanner.Result()
         let items: [String]
         do {
             items = try source.items()
@@ -68,18 +69,20 @@ public struct MigrationPlanner: Sendable {
             plan.refusals.append(error)
             return
         }
+        plan.skipped = source.skippedEntries()
+        let linkedParents = symlinkedParents(of: items)
+        result.problems += linkedParents.refusals
         let present = items.filter { TreeEntry.stat(PathRules.join(source.path, $0)) != nil }
         let scanner = TreeScanner(
             source: source, realRoot: PathRules.realPath(source.path) ?? source.path,
             copiedRoots: source.kind == .appData ? [""] : present, destination: destination)
-        var result = TreeScanner.Result()
         let records = plan.journal.flatMap { $0.belongs(to: source) ? $0.files : nil } ?? [:]
         for item in items {
             var summary = MigrationPlan.Item(
                 item: item, present: present.contains(item), destination: PathRules.join(destination, item),
                 keepsOriginal: source.keepsOriginal(item))
             let first = result.entries.count
-            if summary.present { scanner.scan(item: item, into: &result) }
+            if summary.present, !linkedParents.items.contains(item) { scanner.scan(item: item, into: &result) }
             for entry in result.entries[first...] {
                 switch entry.kind {
                 case .directory: summary.folders += 1
@@ -148,7 +151,7 @@ public struct MigrationPlanner: Sendable {
             plan.refusals.append(MigrationError(.readOnlyDestination,
                 "this user may not write in \(space.measured); run the migration as the Steward service user or root, or fix the folder's owner"))
         }
-        guard checksSpace, !space.isEnough else { return }
+        guard !space.isEnough else { return }
         if space.neededBytes > space.availableBytes {
             plan.refusals.append(MigrationError(.notEnoughSpace,
                 "not enough free space at \(destination): the migration needs \(ByteCount.format(space.neededBytes)), \(space.measured) has \(ByteCount.format(space.availableBytes)) free. Grow the shared storage or free space there, then run the command again"))

@@ -20,7 +20,7 @@ extension MigrationRunner {
             return
         }
         try Self.makeFolder(path, mode: initialMode)
-        killSwitch.step("dir-created")
+        killHook.step("dir-created")
     }
 
     /// `mkdir`, then fsync the parent: the journal must never list files in a folder that a power
@@ -59,12 +59,12 @@ extension MigrationRunner {
         guard TreeEntry.stat(path) == nil else { return }
         try Self.makeFolder(path, mode: 0o755)
         try journal.append(.layout(relative))
-        killSwitch.step("layout-created")
+        killHook.step("layout-created")
         summary.createdLayoutFolders.append(relative)
     }
 
     func finishFolders(_ journal: JournalWriter, _ summary: inout Summary) throws(MigrationError) {
-        let copier = FileCopier(killSwitch: killSwitch, progress: { _ in })
+        let copier = FileCopier(killHook: killHook, progress: { _ in })
         for entry in plan.entries.reversed() where entry.kind == .directory {
             let path = PathRules.join(destination, entry.relative)
             if copier.preservesOwner, lchown(path, entry.owner, entry.group) != 0, errno != EPERM {
@@ -76,7 +76,7 @@ extension MigrationRunner {
                 throw .io("set the modification time of", path, errno: errno)
             }
             try journal.append(.directory(entry.relative))
-            killSwitch.step("dir-finalized")
+            killHook.step("dir-finalized")
             summary.folders += 1
         }
     }
@@ -84,25 +84,9 @@ extension MigrationRunner {
     /// Removes the temporary files a killed run left in the destination (they never hold a final name).
     func removeTemporaries() throws(MigrationError) {
         let sourceNames = Set(plan.entries.map(\.relative))
-        var pending = [""]
-        while let relative = pending.popLast() {
-            let folder = PathRules.join(destination, relative)
-            guard let directory = opendir(folder) else { continue }
-            var names: [String] = []
-            while let entry = readdir(directory) {
-                if let name = withUnsafeBytes(of: entry.pointee.d_name, { String(validating: $0.prefix { $0 != 0 }, as: UTF8.self) }),
-                   name != ".", name != ".." { names.append(name) }
-            }
-            closedir(directory)
-            for name in names where !(relative.isEmpty && name == MigrationSource.journalFolder) {
-                let child = relative.isEmpty ? name : relative + "/" + name
-                guard let info = TreeEntry.stat(PathRules.join(destination, child)) else { continue }
-                if TemporaryName.isTemporary(name), !sourceNames.contains(child) {
-                    guard unlink(PathRules.join(destination, child)) == 0 else { throw .io("remove the partial file", child, errno: errno) }
-                } else if TreeEntry.kind(of: info) == .directory {
-                    pending.append(child)
-                }
-            }
+        for relative in TemporaryFiles.find(under: destination, isMigrated: sourceNames.contains) {
+            let path = PathRules.join(destination, relative)
+            guard unlink(path) == 0 || errno == ENOENT else { throw .io("remove the partial file", path, errno: errno) }
         }
     }
 }

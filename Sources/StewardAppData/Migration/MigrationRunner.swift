@@ -9,7 +9,7 @@ import Glibc
 /// once every byte is in place, and the journal's `complete` line ends the run.
 public struct MigrationRunner {
     public let plan: MigrationPlan
-    public let killSwitch: KillSwitch
+    public let killHook: TestKillHook
     public let observer: MigrationObserver
 
     public struct Summary: Sendable, Codable, Equatable {
@@ -27,9 +27,9 @@ public struct MigrationRunner {
         public var nothingToDo = false
     }
 
-    public init(plan: MigrationPlan, killSwitch: KillSwitch = KillSwitch(), observer: @escaping MigrationObserver = { _ in }) {
+    public init(plan: MigrationPlan, killHook: TestKillHook = TestKillHook(), observer: @escaping MigrationObserver = { _ in }) {
         self.plan = plan
-        self.killSwitch = killSwitch
+        self.killHook = killHook
         self.observer = observer
     }
 
@@ -39,17 +39,22 @@ public struct MigrationRunner {
         if let refusal = plan.refusals.first { throw refusal }
         var summary = Summary()
         if case .originalsDeleted = plan.status {
-            summary.nothingToDo = true
+            // Nothing left to copy; a properties file given now is still pointed at the destination.
+            summary.nothingToDo = !plan.changesProperties
+            if plan.changesProperties {
+                let journal = try JournalWriter(destination: destination, source: plan.source, killHook: killHook)
+                try updateProperties(journal, &summary)
+            }
             return summary
         }
         let locks = try HeldNodeLocks(roots: [plan.source.path, destination])
         defer { locks.release() }
         if TreeEntry.stat(destination) == nil {
             try Self.makeFolders(destination)
-            killSwitch.step("destination-created")
+            killHook.step("destination-created")
         }
-        let journal = try JournalWriter(destination: destination, source: plan.source)
-        killSwitch.step("journal-created")
+        let journal = try JournalWriter(destination: destination, source: plan.source, killHook: killHook)
+        killHook.step("journal-created")
         try journal.append(.begin(JournalWriter.now()))
         try removeTemporaries()
         observer(.started(files: plan.totalFiles, bytes: plan.totalBytes, verifiedFiles: plan.verifiedFiles, verifiedBytes: plan.verifiedBytes))
@@ -59,26 +64,29 @@ public struct MigrationRunner {
         try createLayout(journal, &summary)
         try finishFolders(journal, &summary)
         try journal.append(.copied(files: plan.totalFiles, bytes: plan.totalBytes, time: JournalWriter.now()))
-        if let change = plan.properties {
-            PropertiesWriter.removeTemporaries(for: change.realFile)
-            if !change.edit.isUnchanged {
-                observer(.phase("updating \(change.file)"))
-                let backup = try PropertiesWriter(killSwitch: killSwitch).write(change)
-                try journal.append(.properties(file: change.file, backup: backup, time: JournalWriter.now()))
-                summary.propertiesBackup = backup
-                summary.propertiesChanged = true
-            }
-        }
+        try updateProperties(journal, &summary)
         try journal.append(.complete(JournalWriter.now()))
-        killSwitch.step("complete")
+        killHook.step("complete")
         return summary
     }
 
+    /// Points `server.appdata.dir` at the destination, last, and journals it.
+    func updateProperties(_ journal: JournalWriter, _ summary: inout Summary) throws(MigrationError) {
+        guard let change = plan.properties else { return }
+        PropertiesWriter.removeTemporaries(for: change.realFile)
+        guard !change.edit.isUnchanged else { return }
+        observer(.phase("updating \(change.file)"))
+        let backup = try PropertiesWriter(killHook: killHook).write(change)
+        try journal.append(.properties(file: change.file, backup: backup, time: JournalWriter.now()))
+        summary.propertiesBackup = backup
+        summary.propertiesChanged = true
+    }
+
     func copyEntries(_ journal: JournalWriter, _ summary: inout Summary) throws(MigrationError) {
-        let copier = FileCopier(killSwitch: killSwitch, progress: { observer(.bytes($0)) })
+        let copier = FileCopier(killHook: killHook, progress: { observer(.bytes($0)) })
         var preparedItems: Set<String> = []
         for entry in plan.entries {
-            let item = plan.items.first { PathRules.isInside("/" + entry.relative, "/" + $0.item) }?.item ?? entry.relative
+            let item = plan.item(containing: entry.relative)?.item ?? entry.relative
             if preparedItems.insert(item).inserted { try createParents(of: item, journal, &summary) }
             let source = PathRules.join(plan.source.path, entry.relative)
             let final = PathRules.join(destination, entry.relative)
@@ -96,9 +104,9 @@ public struct MigrationRunner {
                     continue
                 }
                 observer(.copying(entry.relative))
-                let sha256 = try copier.copyFile(entry, from: source, to: final)
-                try journal.append(.file(.init(relative: entry.relative, size: entry.size, modified: entry.modified, sha256: sha256)))
-                killSwitch.step("journal-appended")
+                let record = try copier.copyFile(entry, from: source, to: final)
+                try journal.append(.file(record))
+                killHook.step("journal-appended")
                 summary.copiedFiles += 1
                 summary.copiedBytes += entry.size
                 observer(.fileDone(entry.relative, bytes: entry.size, skipped: false))
@@ -107,7 +115,7 @@ public struct MigrationRunner {
                 guard !plan.isLinked(entry), let target = entry.linkTarget else { continue }
                 try copier.copyLink(entry, to: final)
                 try journal.append(.link(relative: entry.relative, target: target))
-                killSwitch.step("journal-appended")
+                killHook.step("journal-appended")
             }
         }
     }

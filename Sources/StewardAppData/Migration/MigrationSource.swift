@@ -43,8 +43,18 @@ public struct MigrationSource: Sendable, Equatable {
             } catch {
                 throw MigrationError(.sourceMissing, "cannot list the appdata folder \(path): \(error.localizedDescription)")
             }
-            return names.filter { $0 != Self.journalFolder }.sorted()
+            return names.filter { $0 != Self.journalFolder && !Self.skippedNames.contains($0) }.sorted()
         }
+    }
+
+    /// Names at the root of an appdata folder that are never migrated: a file system's
+    /// `lost+found` belongs to the file system, not to Steward (the destination has its own, or none).
+    public static let skippedNames: Set<String> = ["lost+found"]
+
+    /// The entries at the root of the source that `items()` leaves out, for the plan to report.
+    public func skippedEntries() -> [String] {
+        guard kind == .appData else { return [] }
+        return Self.skippedNames.sorted().filter { TreeEntry.stat(PathRules.join(path, $0)) != nil }
     }
 
     /// True for what is copied but left in place when the originals are deleted.

@@ -15,6 +15,9 @@ public enum MigrationVerifier {
         public var checkedLinks = 0
         /// Logs a node has appended to since the migration (their migrated part is intact).
         public var grown: [String] = []
+        /// Logs a node has rotated, rewritten or removed since the migration, whose originals
+        /// still hold the migrated bytes (or were deleted with the originals).
+        public var rotated: [String] = []
         /// Everything wrong, one line each.
         public var problems: [String] = []
 
@@ -38,9 +41,6 @@ public enum MigrationVerifier {
         } catch {
             report.problems.append(error.description)
         }
-        for partial in CopyCheck.temporaries(under: root) {
-            report.problems.append("\(partial) is a partial file left by an interrupted migration; run the migration again to finish it")
-        }
         let journal: MigrationJournal.State?
         do {
             journal = try MigrationJournal.read(destination: root)
@@ -48,7 +48,11 @@ public enum MigrationVerifier {
             report.problems.append(error.message)
             return report
         }
-        guard let journal else { return report }
+        guard let journal else { return report }  // no migration, so no partial files of one
+        let migrated = Set(journal.files.keys).union(journal.links.keys).union(journal.directories)
+        for partial in TemporaryFiles.find(under: root, isMigrated: migrated.contains) {
+            report.problems.append("\(partial) is a partial file left by an interrupted migration; run the migration again to finish it")
+        }
         report.hasJournal = true
         report.source = journal.sourcePath.map { "\(journal.sourceKind?.rawValue ?? "?") \($0)" }
         report.complete = journal.completed != nil
@@ -78,6 +82,8 @@ public enum MigrationVerifier {
                 switch try CopyCheck.check(root: report.root, record) {
                 case .matches: break
                 case .grown: report.grown.append(record.relative)
+                case .missing where isRotatedLog(record, journal), .changed where isRotatedLog(record, journal):
+                    report.rotated.append(record.relative)
                 case .missing: report.problems.append("\(record.relative) is missing")
                 case .notAFile: report.problems.append("\(record.relative) is no longer a regular file")
                 case .changed(let found):
@@ -91,6 +97,15 @@ public enum MigrationVerifier {
             observer(.bytes(record.size))
             observer(.fileDone(record.relative, bytes: record.size, skipped: false))
         }
+    }
+
+    /// True for a node's log that a node on the new folder has rotated, rewritten or removed, while
+    /// its original still holds the migrated bytes (or was deleted, after every copy was checked).
+    static func isRotatedLog(_ record: JournalRecord.File, _ journal: MigrationJournal.State) -> Bool {
+        guard CopyCheck.isNodeLog(record.relative) else { return false }
+        if journal.originalsDeleted != nil { return true }
+        guard let source = journal.sourcePath else { return false }
+        return (try? FileDigest.sha256(path: PathRules.join(source, record.relative))) == record.sha256
     }
 
     static func isDirectory(_ path: String) -> Bool {

@@ -12,7 +12,7 @@ extension OriginalsRemover {
         guard plan.alreadyDeleted == nil else { return 0 }
         let locks = try HeldNodeLocks(roots: [source.path])
         defer { locks.release() }
-        let journal = try JournalWriter(destination: destination, source: source)
+        let journal = try JournalWriter(destination: destination, source: source, killHook: killHook)
         try journal.append(.deleteStarted(JournalWriter.now()))
         var deleted = 0
         for relative in plan.files {
@@ -20,7 +20,7 @@ extension OriginalsRemover {
             guard unlink(path) == 0 || errno == ENOENT else { throw .io("delete", path, errno: errno) }
             deleted += 1
             observer(.deleted(relative))
-            killSwitch.step("original-deleted")
+            killHook.step("original-deleted")
         }
         for relative in plan.folders {
             let path = PathRules.join(source.path, relative)

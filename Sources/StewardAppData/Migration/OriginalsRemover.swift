@@ -9,7 +9,7 @@ import Glibc
 public struct OriginalsRemover {
     public let source: MigrationSource
     public let destination: String
-    public let killSwitch: KillSwitch
+    public let killHook: TestKillHook
     public let observer: MigrationObserver
 
     public struct Plan: Sendable {
@@ -24,13 +24,16 @@ public struct OriginalsRemover {
         public internal(set) var kept: [String] = []
         /// Logs a node on the new appdata has appended to since (their migrated part is intact).
         public internal(set) var grownCopies: [String] = []
+        /// Logs a node on the new appdata has rotated, rewritten or removed since (their originals
+        /// still hold the migrated bytes).
+        public internal(set) var rotatedCopies: [String] = []
         public internal(set) var refusals: [MigrationError] = []
     }
 
-    public init(source: MigrationSource, destination: String, killSwitch: KillSwitch = KillSwitch(), observer: @escaping MigrationObserver = { _ in }) {
+    public init(source: MigrationSource, destination: String, killHook: TestKillHook = TestKillHook(), observer: @escaping MigrationObserver = { _ in }) {
         self.source = source
         self.destination = PathRules.absolute(destination)
-        self.killSwitch = killSwitch
+        self.killHook = killHook
         self.observer = observer
     }
 
@@ -66,8 +69,7 @@ public struct OriginalsRemover {
             plan.refusals.append(refusal)
             return plan
         }
-        let held = RunningNodeCheck.heldLocks(root: source.path)
-        if !held.isEmpty { plan.refusals.append(RunningNodeCheck.refusal(held)) }
+        plan.refusals += RunningNodeCheck.refusals(roots: [source.path])
         compare(journal, &plan)
         return plan
     }
@@ -81,8 +83,7 @@ public struct OriginalsRemover {
             MigrationError(.originalsChanged, "\($0.message)\n(found in the source since the migration: migrate again before deleting)")
         }
         for entry in draft.entries {
-            let item = draft.items.first { PathRules.isInside("/" + entry.relative, "/" + $0.item) }
-            if item?.keepsOriginal == true {
+            if draft.item(containing: entry.relative)?.keepsOriginal == true {
                 if entry.kind != .directory { plan.kept.append(entry.relative) }
                 continue
             }
@@ -91,9 +92,7 @@ public struct OriginalsRemover {
             case .directory:
                 if !entry.relative.isEmpty { plan.folders.append(entry.relative) }
             case .symlink:
-                if journal.links[entry.relative] == nil {
-                    problems.append(MigrationError(.originalsChanged, "\(original) is not in the migration journal: it appeared after the migration"))
-                }
+                if let problem = compareLink(entry, journal.links[entry.relative], original: original) { problems.append(problem) }
                 plan.files.append(entry.relative)
             case .file:
                 guard let record = journal.files[entry.relative] else {
@@ -121,6 +120,10 @@ public struct OriginalsRemover {
             case .grown:
                 plan.grownCopies.append(record.relative)
                 return []
+            case .missing where CopyCheck.isNodeLog(record.relative), .changed where CopyCheck.isNodeLog(record.relative):
+                // Rotated or removed by a node on the new appdata; the original, checked above, is what goes.
+                plan.rotatedCopies.append(record.relative)
+                return []
             case .missing, .notAFile, .changed:
                 return [MigrationError(.copiesChanged,
                     "the copy \(PathRules.join(destination, record.relative)) no longer holds what was migrated; the original is kept. Run `stewardctl appdata verify \(destination)` to see every difference")]
@@ -128,5 +131,23 @@ public struct OriginalsRemover {
         } catch {
             return [error]
         }
+    }
+
+    /// A link is deleted only when the journal recorded it, its copy still has that target, and
+    /// the original still points where the recorded target came from.
+    func compareLink(_ entry: TreeEntry, _ recorded: String?, original: String) -> MigrationError? {
+        guard let recorded else {
+            return MigrationError(.originalsChanged, "\(original) is not in the migration journal: it appeared after the migration")
+        }
+        guard entry.linkTarget == recorded else {
+            return MigrationError(.originalsChanged,
+                "the link \(original) now points to \(TreeEntry.readLink(original) ?? "?"), not where it pointed when it was migrated; run the migration again (--apply) so that the copy matches, then delete the originals")
+        }
+        let copy = PathRules.join(destination, entry.relative)
+        guard TreeEntry.readLink(copy) == recorded else {
+            return MigrationError(.copiesChanged,
+                "the copy \(copy) is no longer a symbolic link to \(recorded), as migrated; the original is kept. Run `stewardctl appdata verify \(destination)` to see every difference")
+        }
+        return nil
     }
 }

@@ -75,4 +75,14 @@ enum PathRules {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
+
+    /// The shortest relative path from the folder `from` to `to` (both relative to one root).
+    static func relative(from folder: String, to target: String) -> String {
+        let base = folder.split(separator: "/")
+        let goal = target.split(separator: "/")
+        var common = 0
+        while common < base.count, common < goal.count, base[common] == goal[common] { common += 1 }
+        let parts = Array(repeating: "..", count: base.count - common) + goal[common...].map(String.init)
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
+    }
 }

@@ -7,7 +7,7 @@ import Glibc
 /// file or the new one: a timestamped backup first, then the new text to a temporary file,
 /// fsync, the original's owner and permissions, rename over the original, fsync the folder.
 struct PropertiesWriter {
-    let killSwitch: KillSwitch
+    let killHook: TestKillHook
 
     static func backupPath(for file: String, date: Date) -> String {
         let formatter = DateFormatter()
@@ -41,7 +41,7 @@ struct PropertiesWriter {
         let backup = Self.existingBackup(of: change.original, for: file) ?? change.backup
         if !FileManager.default.fileExists(atPath: backup) {
             try durableWrite(change.original, to: backup, via: Self.temporaries(for: file).backup, like: info, kill: nil)
-            killSwitch.step("properties-backup-written")
+            killHook.step("properties-backup-written")
         }
         try durableWrite(change.edit.result, to: file, via: Self.temporaries(for: file).main, like: info, kill: "properties")
         return backup
@@ -62,16 +62,16 @@ struct PropertiesWriter {
         guard descriptor >= 0 else { throw .io("create", temporary, errno: errno) }
         do throws(MigrationError) {
             if let failure = bytes.withUnsafeBytes({ FileDigest.writeAll(descriptor, $0) }) { throw .io("write", temporary, errno: failure) }
-            if let kill { killSwitch.step("\(kill)-temp-written") }
+            if let kill { killHook.step("\(kill)-temp-written") }
             guard fsync(descriptor) == 0 else { throw .io("fsync", temporary, errno: errno) }
             if geteuid() == 0 { fchown(descriptor, info.st_uid, info.st_gid) }
             guard fchmod(descriptor, info.st_mode & 0o7777) == 0 else { throw .io("set the permissions of", temporary, errno: errno) }
-            if let kill { killSwitch.step("\(kill)-fsynced") }
+            if let kill { killHook.step("\(kill)-fsynced") }
             let closed = close(descriptor)
             descriptor = -1
             guard closed == 0 else { throw .io("write", temporary, errno: errno) }
             guard rename(temporary, final) == 0 else { throw .io("rename into place", final, errno: errno) }
-            if let kill { killSwitch.step("\(kill)-renamed") }
+            if let kill { killHook.step("\(kill)-renamed") }
             do {
                 try AtomicFile.syncDirectory(PathRules.parent(final))
             } catch {

@@ -20,6 +20,36 @@ public struct FileTime: Sendable, Equatable, Codable, CustomStringConvertible {
     var timespec: Glibc.timespec { Glibc.timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds)) }
 
     public var description: String { "\(seconds).\(String(format: "%09lld", nanoseconds))" }
+
+    /// Reads `description`'s form back.
+    init?(text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).compactMap { Int64($0) }
+        guard parts.count == 2 else { return nil }
+        self.init(seconds: parts[0], nanoseconds: parts[1])
+    }
+}
+
+/// What a verified copy looked like right after it was renamed into place: its inode and its
+/// change time (`st_ctim`, which every write, truncation, `chmod` or `touch` moves to now and
+/// nothing can set back). A later run trusts the copy without reading it again only while
+/// both, its size and its modification time are unchanged; otherwise it hashes the copy.
+public struct CopyStamp: Sendable, Equatable {
+    public let inode: UInt64
+    public let changed: FileTime
+
+    public init(inode: UInt64, changed: FileTime) {
+        self.inode = inode
+        self.changed = changed
+    }
+
+    init(_ info: Glibc.stat) {
+        self.init(inode: UInt64(info.st_ino), changed: FileTime(info.st_ctim))
+    }
+
+    /// True when `info` is this copy, untouched since it was stamped.
+    func matches(_ info: Glibc.stat) -> Bool {
+        UInt64(info.st_ino) == inode && FileTime(info.st_ctim) == changed
+    }
 }
 
 /// One thing to create in the destination: a folder, a file or a symbolic link, with the

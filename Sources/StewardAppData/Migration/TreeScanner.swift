@@ -52,20 +52,12 @@ struct TreeScanner {
     }
 
     func children(of path: String) -> Swift.Result<[String], MigrationError> {
-        guard let directory = opendir(path) else { return .failure(.io("list the folder", path, errno: errno)) }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(validating: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard let name else {
-                return .failure(MigrationError(.unsupportedFile,
-                    "a name in \(path) is not valid UTF-8; rename that entry (ls -b shows it) and run the command again"))
-            }
-            if name != ".", name != ".." { names.append(name) }
+        guard let listing = FolderListing.read(path) else { return .failure(.io("list the folder", path, errno: errno)) }
+        guard listing.invalidNames == 0 else {
+            return .failure(MigrationError(.unsupportedFile,
+                "a name in \(path) is not valid UTF-8; rename that entry (ls -b shows it) and run the command again"))
         }
-        return .success(names)
+        return .success(listing.names)
     }
 
     /// The target to write for the link at `relative`, or why it cannot be migrated.
@@ -91,13 +83,43 @@ struct TreeScanner {
                 return PathRules.isInside(real, realItem)
             }
         }
+        let scope = source.kind == .appData ? "the appdata folder \(source.path)" : "the migrated items of \(source.path)"
         guard let inside, !escapes else {
-            let scope = source.kind == .appData ? "the appdata folder \(source.path)" : "the migrated items of \(source.path)"
             return .failure(MigrationError(.escapingSymlink,
                 "\(path) is a symbolic link to \(target), outside \(scope); it would dangle once the originals are deleted. Replace the link with what it points to (or remove it), then run the command again"))
+        }
+        if !target.hasPrefix("/"), walkLeavesCopiedFolders(target, from: parent) {
+            let below = String(inside.target.dropFirst(inside.root.count)).drop { $0 == "/" }
+            let shorter = PathRules.relative(from: parent, to: String(below))
+            return .failure(MigrationError(.escapingSymlink,
+                "\(path) is a symbolic link to \(target), which passes outside \(scope) on its way back in; in the new folder that way does not exist and the link would dangle. Point it the short way (ln -sfn '\(shorter)' '\(path)'), then run the command again"))
         }
         guard target.hasPrefix("/") else { return .success(target) }
         let below = String(inside.target.dropFirst(inside.root.count))
         return .success(PathRules.normalize(destination + "/" + below))
+    }
+
+    /// Follows a relative target one name at a time from the link's folder (`from`, relative to
+    /// the source), as the kernel will in the new folder. That folder holds only what is copied
+    /// (and the folders above copied items), so a walk through anything else, above the source
+    /// included (`../appdata/f` in `/srv/appdata`), would fail there even if it ends inside.
+    func walkLeavesCopiedFolders(_ target: String, from folder: String) -> Bool {
+        var parts = folder.split(separator: "/").map(String.init)
+        let steps = target.split(separator: "/").map(String.init)
+        for (index, step) in steps.enumerated() where step != "." {
+            if step == ".." {
+                guard !parts.isEmpty else { return true }
+                parts.removeLast()
+            } else {
+                parts.append(step)
+            }
+            guard index < steps.count - 1 else { break }  // the end of the walk is checked with the whole target
+            let here = "/" + parts.joined(separator: "/")
+            let exists = copiedRoots.contains { root in
+                PathRules.isInside(here, "/" + root) || PathRules.isInside("/" + root, here)
+            }
+            if !exists { return true }
+        }
+        return false
     }
 }
