@@ -21,6 +21,9 @@ public final class ChildProcess: Sendable {
         let output = outputFile ?? "/dev/null"
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Only stdin, stdout and stderr: tests run in parallel, and a descriptor another test has
+        // open for a moment (a bound socket, a locked file) must not live on in this child.
+        Self.closeFrom(3, &actions)
 
         // The child starts with default signal handling and nothing blocked, whatever the test runner set.
         var attributes = posix_spawnattr_t()
@@ -69,6 +72,16 @@ public final class ChildProcess: Sendable {
 
     public func signal(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
+    }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), which Swift's Glibc module does not
+    /// import (it is a GNU extension); looked up once at run time.
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let closeFromFunction: CloseFrom? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        .map { unsafeBitCast($0, to: CloseFrom.self) }
+
+    static func closeFrom(_ lowest: Int32, _ actions: inout posix_spawn_file_actions_t) {
+        if let function = closeFromFunction { _ = function(&actions, lowest) }
     }
 
     static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {

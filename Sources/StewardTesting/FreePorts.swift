@@ -1,32 +1,42 @@
 import Foundation
+import Synchronization
 
-/// Ports that nothing listens on: bound to port 0 on loopback, all held open until every one
-/// is chosen (so one call never returns the same port twice), then released for the test.
+/// Ports for test servers. Tests run in parallel, so a port must not be handed out twice by this
+/// process, and it must not come from the kernel's ephemeral range, where any outgoing connection
+/// may take it between our check and the server's bind. Ports come from 20000-32000 (below
+/// Linux's default ephemeral range), in a per-process random order, each checked free when given.
 public enum FreePorts {
+    static let range = 20000..<32000
+    private static let next = Mutex<Int>(Int.random(in: 0..<12000))
+
     public static func take(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        defer { sockets.forEach { close($0) } }
         var ports: [Int] = []
-        for _ in 0..<count {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard descriptor >= 0 else { throw HarnessError("socket: \(String(cString: strerror(errno)))") }
-            sockets.append(descriptor)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        var attempts = 0
+        while ports.count < count {
+            attempts += 1
+            guard attempts < range.count else { throw HarnessError("no free port left in \(range)") }
+            let port = next.withLock { offset -> Int in
+                defer { offset = (offset + 1) % range.count }
+                return range.lowerBound + offset
             }
-            guard bound == 0 else { throw HarnessError("bind: \(String(cString: strerror(errno)))") }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-            }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+            if isFree(port) { ports.append(port) }
         }
         return ports
     }
 
     public static func take() throws -> Int { try take(1)[0] }
+
+    /// True when nothing is bound to the port on loopback.
+    static func isFree(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
 }

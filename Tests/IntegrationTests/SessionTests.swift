@@ -104,28 +104,36 @@ struct SessionTests {
         }
     }
 
-    @Test("a session ends after its idle timeout, and at its absolute limit however busy it is")
+    @Test("a session ends after its idle timeout unused, is kept alive by use, and ends at its absolute limit however busy")
     func expiry() async throws {
         try await TestCluster.with { cluster in
-            let node = try await cluster.start("node-a", extra: [
-                "security.session.idle.timeout": "2s", "security.session.absolute.timeout": "5s",
+            let idleNode = try await cluster.start("node-a", extra: [
+                "security.session.idle.timeout": "3s", "security.session.absolute.timeout": "1h",
             ])
-            let idle = try await session(node)
-            cluster.neverLog(idle.cookie)
-            try await Task.sleep(for: .seconds(3))
-            #expect(try await StewardClient(baseURL: node.httpURL, session: idle).raw(.GET, "/api/v1/auth/me").status == 401)
-
-            let busy = try await session(node)
-            cluster.neverLog(busy.cookie)
-            let client = StewardClient(baseURL: node.httpURL, session: busy)
-            var statuses: [Int] = []
-            for _ in 0..<7 {
-                statuses.append(try await client.raw(.GET, "/api/v1/auth/me").status)
+            let unused = try await session(idleNode)
+            cluster.neverLog(unused.cookie)
+            let used = try await session(idleNode)
+            cluster.neverLog(used.cookie)
+            let usedClient = StewardClient(baseURL: idleNode.httpURL, session: used)
+            for _ in 0..<5 {
+                #expect(try await usedClient.raw(.GET, "/api/v1/auth/me").status == 200, "a session in use stays alive past its idle timeout")
                 try await Task.sleep(for: .seconds(1))
             }
-            // Used every second: the idle timeout never fires, the absolute limit (5 s) does.
-            #expect(Array(statuses.prefix(4)) == [200, 200, 200, 200], "\(statuses)")
-            #expect(statuses.last == 401, "\(statuses)")
+            #expect(try await StewardClient(baseURL: idleNode.httpURL, session: unused).raw(.GET, "/api/v1/auth/me").status == 401)
+
+            let strictNode = try await cluster.start("node-b", extra: [
+                "security.session.idle.timeout": "4s", "security.session.absolute.timeout": "5s",
+            ])
+            let busy = try await session(strictNode)
+            cluster.neverLog(busy.cookie)
+            let busyClient = StewardClient(baseURL: strictNode.httpURL, session: busy)
+            var statuses: [Int] = []
+            for _ in 0..<8 {
+                statuses.append(try await busyClient.raw(.GET, "/api/v1/auth/me").status)
+                try await Task.sleep(for: .seconds(1))
+            }
+            #expect(Array(statuses.prefix(3)) == [200, 200, 200], "\(statuses)")
+            #expect(statuses.last == 401, "the absolute limit ends even a busy session: \(statuses)")
         }
     }
 }

@@ -1,0 +1,39 @@
+import StewardDatabase
+import Synchronization
+import Testing
+
+@Suite("Deadlines on database work")
+struct DeadlineTests {
+    @Test("the caller gets control back at the deadline even when the operation ignores cancellation")
+    func stuckOperation() async throws {
+        let released = Atomic<Bool>(false)
+        defer { released.store(true, ordering: .relaxed) }
+        do {
+            _ = try await withDeadline(.milliseconds(200), "stuck query") { () async throws -> Int in
+                // Ignores cancellation and only ends when the test lets it, as a query on a dropped connection can.
+                while !released.load(ordering: .relaxed) { try? await Task.sleep(for: .milliseconds(50)) }
+                return 1
+            }
+            Issue.record("the operation ended, so the deadline never fired")
+        } catch let error as DatabaseError {
+            #expect(error.code == .timeout)
+            #expect(error.description.contains("stuck query did not finish within"))
+        }
+    }
+
+    @Test("a fast operation's result and error come through unchanged")
+    func passThrough() async throws {
+        #expect(try await withDeadline(.seconds(5)) { 42 } == 42)
+        await #expect(throws: DatabaseError.self) {
+            try await withDeadline(.seconds(5)) { () async throws -> Int in throw DatabaseError(.query, "boom") }
+        }
+    }
+
+    @Test("cancelling the caller cancels the wait")
+    func callerCancelled() async throws {
+        let task = Task { try await withDeadline(.seconds(30)) { () async throws -> Int in try await Task.sleep(for: .seconds(30)); return 1 } }
+        try await Task.sleep(for: .milliseconds(100))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+    }
+}
