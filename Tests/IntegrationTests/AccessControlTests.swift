@@ -89,3 +89,27 @@ struct AccessControlTests {
         return base.with(token: token)
     }
 }
+
+@Suite("docs/openapi.yaml describes the API the node serves")
+struct OpenAPIDocumentTests {
+    @Test("every route of the router is in the document, and every operation in the document is a route")
+    func routesMatch() throws {
+        let text = try String(contentsOfFile: Binaries.packageRoot + "/docs/openapi.yaml", encoding: .utf8)
+        var documented: Set<String> = []
+        var path: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /"), line.hasSuffix(":") {
+                path = String(line.dropFirst(2).dropLast())
+            } else if line.hasPrefix("components:") {
+                path = nil
+            } else if let current = path {
+                for method in ["get", "post", "patch", "put", "delete"] where line.hasPrefix("    \(method):") {
+                    documented.insert("\(method.uppercased()) \(current)")
+                }
+            }
+        }
+        let served = Set(try RouteInventory.routes().map(\.description))
+        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+    }
+}
