@@ -99,6 +99,17 @@ struct LoadBalancerTests {
             #expect(try await older.raw(.GET, "/health/live").status == 200)
             #expect(try await older.raw(.GET, "/health/ready").text.contains("upgrade required"))
             #expect(nodes[0].output.contains("upgrade required"))
+            // Restarted on the new version, an older node comes back and gets traffic again.
+            await nodes[0].stop()
+            _ = try await cluster.start("node-1", extra: ["server.http.port": String(nodes[0].httpPort),
+                                                        "server.https.port": String(nodes[0].httpsPort),
+                                                        "server.websocket.port": String(nodes[0].webSocketPort)],
+                                        environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
+            try await waitFor("HAProxy to send traffic to the upgraded node-1", timeout: .seconds(15)) {
+                var seen: Set<String> = []
+                for _ in 0..<6 { seen.insert(try await ask(balancer.httpURL, token: token).node) }
+                return seen == ["node-1", "node-3"]
+            }
         }
     }
 }
