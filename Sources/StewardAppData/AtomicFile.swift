@@ -29,19 +29,9 @@ public enum AtomicFile {
     }
 
     static func writeAll(_ descriptor: Int32, _ data: Data, path: String) throws(FileSystemError) {
-        let failed: Bool = data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)  // safe: count > 0
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return true
-                }
-                offset += written
-            }
-            return false
+        if let failure = data.withUnsafeBytes({ FileWriting.writeAll(descriptor, $0) }) {
+            throw FileSystemError(operation: "write", path: path, code: failure)
         }
-        if failed { throw FileSystemError(operation: "write", path: path) }
     }
 
     /// Makes a rename durable: the directory entry itself must reach the disk.

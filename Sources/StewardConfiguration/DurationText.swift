@@ -1,3 +1,4 @@
+import StewardModel
 import Foundation
 
 /// Durations as operators write them: `500ms`, `3s`, `2m`, `1h` (a unit is required).
@@ -14,7 +15,7 @@ public enum DurationText {
     }
 
     public static func format(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.inMilliseconds
         if milliseconds % 3_600_000 == 0 { return "\(milliseconds / 3_600_000)h" }
         if milliseconds % 60_000 == 0 { return "\(milliseconds / 60_000)m" }
         if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }

@@ -4,6 +4,7 @@ import NIOPosix
 import NIOSSL
 import PostgresNIO
 import StewardConfiguration
+import StewardModel
 
 /// Turns the `database.*` configuration into postgres-nio configurations, with the
 /// statement timeout set on every connection so that no query can hang a node.
@@ -18,7 +19,7 @@ public struct DatabaseConnector: Sendable {
 
     var startupParameters: [(String, String)] {
         [
-            ("statement_timeout", "\(configuration.statementTimeout.milliseconds)"),
+            ("statement_timeout", "\(configuration.statementTimeout.inMilliseconds)"),
             ("application_name", String(applicationName.prefix(63))),
             ("TimeZone", "UTC"),
         ]
@@ -72,7 +73,7 @@ public struct DatabaseConnector: Sendable {
             var connection = PostgresConnection.Configuration(
                 host: configuration.host, port: configuration.port, username: configuration.user,
                 password: configuration.password?.value, database: configuration.database, tls: tls)
-            connection.options.connectTimeout = .milliseconds(configuration.connectTimeout.milliseconds)
+            connection.options.connectTimeout = .milliseconds(configuration.connectTimeout.inMilliseconds)
             connection.options.additionalStartupParameters = startupParameters
             return try await PostgresConnection.connect(configuration: connection, id: 1, logger: logger)
         } catch {
@@ -101,8 +102,4 @@ public struct DatabaseConnector: Sendable {
         }
         return DatabaseError(.unreachable, "cannot connect to \(target): \(error)")
     }
-}
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

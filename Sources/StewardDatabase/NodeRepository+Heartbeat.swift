@@ -31,7 +31,7 @@ public struct NodeFigures: Sendable {
 extension NodeRepository {
     /// `last_seen = now()` for this node, and what the cluster thinks of it; nil when the row is gone.
     public func heartbeat(_ nodeID: NodeID, offlineAfter: Duration, figures: NodeFigures, on runner: some QueryRunner) async throws -> HeartbeatRow? {
-        let seconds = Double(offlineAfter.components.seconds) + Double(offlineAfter.components.attoseconds) / 1e18
+        let seconds = offlineAfter.inSeconds
         let rows = try await runner.run("""
             WITH previous AS (
                 SELECT state, last_seen < now() - make_interval(secs => \(seconds)) AS stale, drain_requested_at IS NOT NULL AS drain
@@ -54,7 +54,7 @@ extension NodeRepository {
     /// nodes notice at the same moment, the row changes once). Returns their names.
     @discardableResult
     public func markSilentNodesOffline(observer: String, offlineAfter: Duration, on runner: some QueryRunner) async throws -> [String] {
-        let seconds = Double(offlineAfter.components.seconds) + Double(offlineAfter.components.attoseconds) / 1e18
+        let seconds = offlineAfter.inSeconds
         return try await runner.run("""
             WITH silent AS (
                 UPDATE nodes SET state = 'offline', state_detail = 'no heartbeat', state_changed_at = now()

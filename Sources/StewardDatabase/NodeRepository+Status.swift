@@ -16,7 +16,7 @@ extension NodeRepository {
     }
 
     func query(offlineAfter: Duration, where node: String?, on runner: some QueryRunner) async throws -> [NodeStatus] {
-        let seconds = Double(offlineAfter.components.seconds) + Double(offlineAfter.components.attoseconds) / 1e18
+        let seconds = offlineAfter.inSeconds
         return try await runner.run("""
             SELECT node_id, name, host, http_port, https_port, websocket_port, software_version,
                    CASE WHEN state IN ('joining', 'online', 'draining') AND last_seen < now() - make_interval(secs => \(seconds))

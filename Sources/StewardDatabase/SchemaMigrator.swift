@@ -25,7 +25,7 @@ public struct SchemaMigrator: Sendable {
     /// Takes the lock for the rest of `connection`'s current transaction. Waits as long as the
     /// migration limit allows (another node may be migrating), not the usual statement timeout.
     public static func lock(_ connection: PostgresConnection, logger: Logger, wait: Duration = .seconds(300)) async throws {
-        try await connection.run("SET LOCAL statement_timeout = \(unescaped: String(wait.components.seconds * 1000))", logger: logger)
+        try await connection.run("SET LOCAL statement_timeout = \(unescaped: String(wait.inMilliseconds))", logger: logger)
         try await connection.run("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
     }
 

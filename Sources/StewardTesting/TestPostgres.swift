@@ -179,6 +179,33 @@ public struct TestDatabase: Sendable {
         }
     }
 
+    /// Runs `statement` in a transaction of its own (to take a lock), then `body`, then commits:
+    /// what nodes do while the database makes them wait becomes something a test can watch.
+    public func holding<T: Sendable>(_ statement: String, while body: () async throws -> T) async throws -> T {
+        let (locked, lockedSignal) = AsyncStream<Void>.makeStream()
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await withConnection { connection, logger in
+                try await connection.query("BEGIN", logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                lockedSignal.yield()
+                for await _ in release { break }
+                try await connection.query("COMMIT", logger: logger)
+            }
+        }
+        for await _ in locked { break }
+        do {
+            let result = try await body()
+            releaseSignal.yield()
+            try await holder.value
+            return result
+        } catch {
+            releaseSignal.yield()
+            _ = try? await holder.value
+            throw error
+        }
+    }
+
     /// Drops the database, disconnecting whoever still uses it.
     public func drop() async {
         try? await TestPostgres.admin(server) { connection, logger in

@@ -1,3 +1,4 @@
+import StewardModel
 import Foundation
 import StewardAppData
 
@@ -82,7 +83,7 @@ struct MigrationOutput {
             }
             return
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let took = seconds < 60 ? String(format: "%.1fs", seconds) : ProgressMeter.duration(seconds)
         print("done in \(took): copied and verified \(summary.copiedFiles) files (\(ByteCount.format(summary.copiedBytes))), \(summary.skippedFiles) already verified (\(ByteCount.format(summary.skippedBytes))), \(summary.links) links, \(summary.folders) folders")
         if !summary.createdLayoutFolders.isEmpty { print("created to complete the layout: \(summary.createdLayoutFolders.joined(separator: ", "))") }

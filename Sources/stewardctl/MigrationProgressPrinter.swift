@@ -1,3 +1,4 @@
+import StewardModel
 import Foundation
 import StewardAppData
 import Synchronization
@@ -60,6 +61,6 @@ final class ProgressPrinter: Sendable {
 
     func seconds() -> Double {
         let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return elapsed.inSeconds
     }
 }

@@ -48,26 +48,15 @@ struct MembershipTests {
             try await waitFor("node-b offline", timeout: .seconds(10)) { try await state(of: "node-b", via: admin)?.stateCode == "offline" }
             // Hold node-b's row so that, once awake, it cannot rejoin until the test lets it: what it
             // does in between is then observable, not a race.
-            let held = AsyncStream<Void>.makeStream(), release = AsyncStream<Void>.makeStream()
-            let holder = Task {
-                try await cluster.database.withConnection { connection, logger in
-                    try await connection.query("BEGIN", logger: logger)
-                    try await connection.query("SELECT 1 FROM nodes WHERE name = 'node-b' FOR UPDATE", logger: logger)
-                    held.continuation.yield()
-                    for await _ in release.stream { break }
-                    try await connection.query("COMMIT", logger: logger)
-                }
+            try await cluster.database.holding("SELECT 1 FROM nodes WHERE name = 'node-b' FOR UPDATE") {
+                b.signal(SIGCONT)
+                try await Task.sleep(for: .seconds(2))
+                // Awake, but its lease ran out while it slept and it cannot renew it: not online.
+                #expect(await readiness(b) == 503)
+                let agents = try? await WebSocketProbe.exchange(url: b.webSocketURL + "/ws/agent", expecting: 1, timeout: .seconds(2))
+                #expect(agents == nil, "no agent is accepted by a node that is not online")
+                #expect(b.output.contains("not taking work: no successful heartbeat"), "it says why")
             }
-            for await _ in held.stream { break }
-            b.signal(SIGCONT)
-            try await Task.sleep(for: .seconds(2))
-            // Awake, but its lease ran out while it slept and it cannot renew it: not online.
-            #expect(await readiness(b) == 503)
-            let agents = try? await WebSocketProbe.exchange(url: b.webSocketURL + "/ws/agent", expecting: 1, timeout: .seconds(2))
-            #expect(agents == nil, "no agent is accepted by a node that is not online")
-            #expect(b.output.contains("not taking work: no successful heartbeat"), "it says why")
-            release.continuation.yield()
-            try await holder.value
             try await b.waitUntilReady(timeout: .seconds(20))
             #expect(try await state(of: "node-b", via: admin)?.stateCode == "online")
             for step in ["checking appdata (1/4)", "checking schema (2/4)", "registering (3/4)", "catching up (4/4)"] {

@@ -82,28 +82,17 @@ struct NodeOperationsTests {
             let node = try await cluster.start("node-a")
             let client = try await cluster.adminClient(node)
             // Hold a lock on the cluster row so that /api/v1/cluster/info waits in the database.
-            let locked = AsyncStream<Void>.makeStream()
-            let release = AsyncStream<Void>.makeStream()
-            let holder = Task {
-                try await cluster.database.withConnection { connection, logger in
-                    try await connection.query("BEGIN", logger: logger)
-                    try await connection.query("LOCK TABLE cluster IN ACCESS EXCLUSIVE MODE", logger: logger)
-                    locked.continuation.yield()
-                    for await _ in release.stream { break }
-                    try await connection.query("COMMIT", logger: logger)
-                }
+            let inFlight = try await cluster.database.holding("LOCK TABLE cluster IN ACCESS EXCLUSIVE MODE") {
+                let request = Task { try await client.raw(.GET, "/api/v1/cluster/info") }
+                try await Task.sleep(for: .milliseconds(500))
+                node.signal(SIGTERM)
+                try await waitFor("the HTTP listener to close", timeout: .seconds(5)) { !isListening(port: node.httpPort) }
+                #expect(node.isRunning, "the node waits for the request in flight")
+                return request
             }
-            for await _ in locked.stream { break }
-            let inFlight = Task { try await client.raw(.GET, "/api/v1/cluster/info") }
-            try await Task.sleep(for: .milliseconds(500))
-            node.signal(SIGTERM)
-            try await waitFor("the HTTP listener to close", timeout: .seconds(5)) { !isListening(port: node.httpPort) }
-            #expect(node.isRunning, "the node waits for the request in flight")
-            release.continuation.yield()
             let response = try await inFlight.value
             #expect(response.status == 200, "\(response.text)")
             #expect(try await node.waitForExit(timeout: .seconds(20)) == 0)
-            try await holder.value
             let state = try await cluster.database.withConnection { connection, logger in
                 try await connection.query("SELECT state, state_detail, stopped_at IS NOT NULL FROM nodes WHERE name = 'node-a'", logger: logger)
                     .collect().first?.decode((String, String, Bool).self)

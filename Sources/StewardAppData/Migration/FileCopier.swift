@@ -60,7 +60,7 @@ struct FileCopier {
         var blocks = 0
         let failure = try FileDigest.readBlocks(input) { (block) throws(MigrationError) -> Bool in
             hasher.update(bufferPointer: block)
-            if let failure = FileDigest.writeAll(output, block) { throw .io("write", final, errno: failure) }
+            if let failure = FileWriting.writeAll(output, block) { throw .io("write", final, errno: failure) }
             progress(Int64(block.count))
             blocks += 1
             killHook.step("file-chunk")

@@ -50,18 +50,4 @@ public enum FileDigest {
             guard try body(UnsafeRawBufferPointer(rebasing: buffer[..<count])) else { return nil }
         }
     }
-
-    /// Writes all of `bytes`; returns errno when a write fails.
-    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
-        var offset = 0
-        while offset < bytes.count, let base = bytes.baseAddress {
-            let written = write(descriptor, base + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += written
-        }
-        return nil
-    }
 }

@@ -132,7 +132,7 @@ final class JournalWriter {
         let text = Array([JournalRecord.header, .source(source.kind, source.path)].map { $0.line + "\n" }.joined().utf8)
         let output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard output >= 0 else { throw .io("create the journal", temporary, errno: errno) }
-        if let failure = text.withUnsafeBytes({ FileDigest.writeAll(output, $0) }) {
+        if let failure = text.withUnsafeBytes({ FileWriting.writeAll(output, $0) }) {
             close(output)
             unlink(temporary)
             throw .io("write the journal", temporary, errno: failure)

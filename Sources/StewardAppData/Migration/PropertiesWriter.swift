@@ -61,7 +61,7 @@ struct PropertiesWriter {
         var descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .io("create", temporary, errno: errno) }
         do throws(MigrationError) {
-            if let failure = bytes.withUnsafeBytes({ FileDigest.writeAll(descriptor, $0) }) { throw .io("write", temporary, errno: failure) }
+            if let failure = bytes.withUnsafeBytes({ FileWriting.writeAll(descriptor, $0) }) { throw .io("write", temporary, errno: failure) }
             if let kill { killHook.step("\(kill)-temp-written") }
             guard fsync(descriptor) == 0 else { throw .io("fsync", temporary, errno: errno) }
             if geteuid() == 0 { fchown(descriptor, info.st_uid, info.st_gid) }

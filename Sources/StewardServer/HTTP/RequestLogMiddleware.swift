@@ -1,3 +1,4 @@
+import StewardModel
 import Hummingbird
 import Logging
 import StewardDatabase
@@ -30,7 +31,7 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     func log(_ request: Request, _ context: Context, status: Int, started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
-        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = elapsed.inMilliseconds
         let level: Logger.Level = status >= 500 ? .warning : .debug
         logger.log(level: level, "\(request.method) \(request.uri.path) \(status) \(milliseconds)ms", metadata: [
             "listener": "\(context.listener.rawValue)",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StewardAppData
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -81,17 +82,8 @@ public final class LogSink: Sendable {
         state.size = 0
     }
 
+    /// A failed write (a full disk) must not stop the node: the line is lost, the node goes on.
     static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count, let base = buffer.baseAddress {
-                let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return  // a full disk must not stop the node; the line is lost
-                }
-                offset += written
-            }
-        }
+        _ = bytes.withUnsafeBytes { FileWriting.writeAll(descriptor, $0) }
     }
 }

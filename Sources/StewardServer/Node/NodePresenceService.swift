@@ -33,7 +33,7 @@ struct NodePresenceService: Service {
         let client = runtime.database, nodeID = runtime.nodeID
         let offlineAfter = runtime.configuration.cluster.nodeOfflineAfter
         let nodes = NodeRepository(logger: runtime.logger)
-        let figures = NodeFigures(clockSkewMilliseconds: Int(runtime.clockSkew.components.seconds * 1000 + runtime.clockSkew.components.attoseconds / 1_000_000_000_000_000),
+        let figures = NodeFigures(clockSkewMilliseconds: Int(runtime.clockSkew.inMilliseconds),
                                   requestsInFlight: runtime.requestsInFlight, agentsConnected: runtime.agents.count)
         do {
             let row = try await withDeadline(interval, "heartbeat") {
