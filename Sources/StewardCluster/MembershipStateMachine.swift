@@ -1,3 +1,5 @@
+import StewardModel
+
 /// The membership decisions of one node, as a pure state machine: events in, actions out.
 /// It never reads a clock or touches the database; the caller passes the time of each event
 /// (a monotonic instant) and carries out the actions. That is what lets the tests drive every
@@ -73,7 +75,8 @@ public struct MembershipStateMachine: Sendable {
         }
         if state == .offline(.drained) { return [] }
         let magnitude = heartbeat.clockSkew < .zero ? .zero - heartbeat.clockSkew : heartbeat.clockSkew
-        let skewSeconds = Int(magnitude.components.seconds)
+        // Rounded, not truncated: a measured 1.96 s (network delay) is a 2 s skew to a person.
+        let skewSeconds = Int(magnitude.inSeconds.rounded())
         let skewTooLarge = magnitude > limits.maxClockSkew
         var actions: [Action] = magnitude > limits.clockSkewWarning ? [.warnClockSkew(seconds: skewSeconds)] : []
         if skewTooLarge {

@@ -1,7 +1,10 @@
 import Foundation
 import Synchronization
 
-/// A child process started with `posix_spawn` and reaped with `waitpid(WNOHANG)`.
+/// A child process started with `posix_spawn` and reaped with `waitpid(WNOHANG)`, in a process
+/// group of its own: signals go to the whole group, so a wrapper's children (`faketime` forks the
+/// real program and dies on SIGTERM without passing it on) are stopped with it, and a Ctrl-C at the
+/// terminal leaves the watchdog alive to clean up.
 /// Written by hand because Foundation's `Process.waitUntilExit` can miss a child's exit when
 /// called from Swift concurrency (the child stays a zombie and the wait never returns).
 public final class ChildProcess: Sendable {
@@ -35,7 +38,8 @@ public final class ChildProcess: Sendable {
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         let environment = (environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } } ?? ProcessInfo.processInfo.environment)
             .map { "\($0.key)=\($0.value)" }
@@ -61,17 +65,24 @@ public final class ChildProcess: Sendable {
 
     public var isRunning: Bool { status == nil }
 
-    public func wait(timeout: Duration) async throws -> Int32 {
+    /// True while any process of the group lives (the child, or what it started and left behind).
+    public var groupIsAlive: Bool { ProcessTable.groupIsLiving(pid) }
+
+    /// Waits for the child to exit and returns its status; with `group`, also for everything else
+    /// in its process group.
+    public func wait(timeout: Duration, group: Bool = false) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let status { return status }
+            if let status, !group || !groupIsAlive { return status }
             guard ContinuousClock.now < deadline else { throw HarnessError("\(command) still runs after \(timeout)") }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
 
+    /// Sends `signal` to the child's whole process group.
     public func signal(_ signal: Int32) {
-        if isRunning { kill(pid, signal) }
+        // The group id stays reserved while any member lives, so this reaches only what we started.
+        if isRunning || groupIsAlive { kill(-pid, signal) }
     }
 
     /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), which Swift's Glibc module does not

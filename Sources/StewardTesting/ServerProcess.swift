@@ -3,7 +3,7 @@ import Foundation
 import StewardClient
 
 /// A real `steward-server` process started by a test, with its output in a file.
-/// Stopped by pid; the watchdog kills it if the test process dies first.
+/// Stopped by process group; the watchdog kills it if the test process dies first.
 public final class ServerProcess: Sendable {
     public let name: String
     public let configFile: String
@@ -13,7 +13,7 @@ public final class ServerProcess: Sendable {
     public let outputFile: String
     let process: ChildProcess
 
-    /// `wrapper` runs before the server (for example `faketime -f +90s`), which it must exec.
+    /// `wrapper` runs before the server (for example `faketime -f +90s`), which it may exec or fork.
     init(name: String, configFile: String, ports: [Int], outputFile: String, arguments: [String], environment: [String: String],
          wrapper: [String] = []) throws {
         self.name = name
@@ -26,7 +26,7 @@ public final class ServerProcess: Sendable {
     }
 
     public var pid: Int32 { process.pid }
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning || process.groupIsAlive }
     public var exitStatus: Int32? { process.status }
 
     public var httpURL: String { "http://127.0.0.1:\(httpPort)" }
@@ -64,10 +64,10 @@ public final class ServerProcess: Sendable {
         throw HarnessError("\(name) was not ready after \(timeout):\n\(output)")
     }
 
-    /// Waits for the process to exit and returns its status.
+    /// Waits for the process (and, under a wrapper, the server it started) to exit; returns its status.
     @discardableResult
     public func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {
-        let status = try await process.wait(timeout: timeout)
+        let status = try await process.wait(timeout: timeout, group: true)
         Watchdog.shared.forget(pid: pid)
         return status
     }
@@ -76,7 +76,7 @@ public final class ServerProcess: Sendable {
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace`.
     public func stop(grace: Duration = .seconds(20)) async {
-        guard process.isRunning else { return }
+        guard isRunning else { return }
         signal(SIGCONT)  // a paused process cannot handle SIGTERM
         signal(SIGTERM)
         if (try? await waitForExit(timeout: grace)) == nil {

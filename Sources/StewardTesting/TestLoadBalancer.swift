@@ -60,7 +60,7 @@ public final class TestLoadBalancer: Sendable {
 
     public func stop() async {
         process.signal(SIGTERM)
-        if (try? await process.wait(timeout: .seconds(5))) == nil { process.signal(SIGKILL) }
+        if (try? await process.wait(timeout: .seconds(5), group: true)) == nil { process.signal(SIGKILL) }
         Watchdog.shared.forget(pid: process.pid)
     }
 }

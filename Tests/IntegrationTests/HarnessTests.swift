@@ -17,6 +17,24 @@ struct HarnessTests {
         #expect(descriptors.allSatisfy { $0 <= 2 || $0 >= 10 }, "\(descriptors)")
     }
 
+    @Test("stopping a child stops what it started too (a wrapper such as faketime forks and does not pass SIGTERM on)")
+    func signalsReachTheWholeGroup() async throws {
+        let folder = try TemporaryDirectory(prefix: "steward-harness")
+        defer { folder.remove() }
+        let pidFile = folder.file("grandchild.pid")
+        let child = try ChildProcess("/bin/sh", ["-c", "sleep 300 & echo $! > '\(pidFile)'; wait"])
+        var grandchild: Int32?
+        let deadline = ContinuousClock.now + .seconds(10)
+        while grandchild == nil, ContinuousClock.now < deadline {
+            grandchild = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let sleeper = try #require(grandchild)
+        child.signal(SIGTERM)
+        _ = try await child.wait(timeout: .seconds(10), group: true)
+        #expect(!ProcessTable.isLiving(sleeper), "the grandchild \(sleeper) outlived its parent")
+    }
+
     @Test("ports handed out are never handed out twice in one process")
     func distinctPorts() throws {
         let ports = try FreePorts.take(300)

@@ -90,6 +90,30 @@ struct MembershipTests {
         await postgres.stop()
     }
 
+    @Test("SIGTERM while PostgreSQL is down: the node still exits 0 within its bound and says it could not mark itself stopped")
+    func shutdownWithoutDatabase() async throws {
+        let postgres = try await TestPostgres.makePrivate()
+        do {
+            try await TestCluster.with(postgres: postgres) { cluster in
+                let node = try await cluster.start("node-a")
+                let outage = Task { try await postgres.restart(downtime: .seconds(15)) }
+                try await waitFor("the node to notice the outage", timeout: .seconds(20)) {
+                    node.output.contains("not taking work: no successful heartbeat")
+                }
+                let started = ContinuousClock.now
+                node.signal(SIGTERM)
+                #expect(try await node.waitForExit(timeout: .seconds(30)) == 0, "\(node.output.suffix(3000))")
+                #expect(ContinuousClock.now - started < .seconds(20))
+                #expect(node.output.contains("could not mark the node stopped in the database"))
+                try await outage.value
+            }
+        } catch {
+            await postgres.stop()
+            throw error
+        }
+        await postgres.stop()
+    }
+
     @Test("a 21st node is refused and leaves no row behind")
     func sizeLimit() async throws {
         try await TestCluster.with { cluster in
@@ -190,7 +214,8 @@ struct MembershipTests {
             let slightly = try await cluster.start("node-b", environment: monotonicUntouched, wrapper: [faketime, "-f", "+2s"])
             try await waitFor("node-b's skew") { (try await state(of: "node-b", via: admin)?.clockSkewMilliseconds ?? 0) > 1500 }
             #expect(try await state(of: "node-b", via: admin)?.stateCode == "online")
-            #expect(slightly.output.contains("clock differs from the database's by 2s"))
+            // The log is read from a pipe, so give the line a moment to arrive.
+            try await waitFor("node-b's skew warning") { slightly.output.contains("clock differs from the database's by 2s") }
             let far = try cluster.launch("node-c", environment: monotonicUntouched, wrapper: [faketime, "-f", "-90s"])
             try await far.waitUntilLive()
             try await waitFor("node-c out of service") { try await state(of: "node-c", via: admin)?.detail.contains("clock differs") == true }
@@ -198,6 +223,10 @@ struct MembershipTests {
             #expect(far.output.contains("state: offline (clock differs from the database by 90s)"), "\(far.output.suffix(2000))")
             let ready = try await StewardClient(baseURL: far.httpURL).raw(.GET, "/health/ready")
             #expect(ready.text.contains("clock differs from the database by 90s"), "\(ready.text)")
+            // Out of service is not stuck: it still shuts down cleanly, wrapper and all.
+            far.signal(SIGTERM)
+            try await far.waitForExit(timeout: .seconds(20))  // the status is faketime's, which SIGTERM ends at once
+            #expect(far.output.contains("[steward.server] stopped"), "\(far.output.suffix(2000))")
         }
     }
 }

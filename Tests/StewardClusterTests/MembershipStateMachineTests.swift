@@ -124,6 +124,14 @@ struct MembershipStateMachineTests {
         #expect(fixed == [.recordState, .runJoinStep(.checkingAppData)])
     }
 
+    @Test("a measured skew is reported to the nearest second, as a person would read it")
+    func clockSkewRounding() {
+        var machine = online()
+        #expect(machine.heartbeatSucceeded(beat(3) { $0.clockSkew = .milliseconds(1960) }) == [.warnClockSkew(seconds: 2)])
+        #expect(machine.heartbeatSucceeded(beat(6) { $0.clockSkew = .milliseconds(-2_490) }) == [.warnClockSkew(seconds: 2)])
+        #expect(machine.heartbeatSucceeded(beat(9) { $0.clockSkew = .milliseconds(1_400) }) == [.warnClockSkew(seconds: 1)])
+    }
+
     @Test("drain: draining while work finishes, then offline (drained) until restarted")
     func drain() {
         var machine = online()
