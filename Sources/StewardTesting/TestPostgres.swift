@@ -8,12 +8,16 @@ import PostgresNIO
 public actor TestPostgres {
     public static let shared = TestPostgres()
 
-    /// A server of its own, for a test that stops and restarts PostgreSQL (the shared one serves
-    /// every other test running at the same time). `stop()` it at the end.
-    public static func makePrivate() async throws -> TestPostgres {
+    /// Runs `body` with a server of its own, for a test that stops and restarts PostgreSQL (the
+    /// shared one serves every other test running at the same time); stops it however `body` ends.
+    public static func withPrivate<T: Sendable>(_ body: (TestPostgres) async throws -> T) async throws -> T {
         let instance = TestPostgres(isPrivate: true)
-        _ = try await instance.running()
-        return instance
+        return try await withAsyncCleanup {
+            _ = try await instance.running()
+            return try await body(instance)
+        } cleanup: {
+            await instance.stop()
+        }
     }
 
     private let isPrivate: Bool

@@ -71,8 +71,7 @@ struct MembershipTests {
 
     @Test("PostgreSQL restarted: every node goes offline while it is gone and comes back online by itself")
     func databaseRestart() async throws {
-        let postgres = try await TestPostgres.makePrivate()
-        do {
+        try await TestPostgres.withPrivate { postgres in
             try await TestCluster.with(postgres: postgres) { cluster in
                 let a = try await cluster.start("node-a")
                 let b = try await cluster.start("node-b")
@@ -83,17 +82,12 @@ struct MembershipTests {
                 #expect(summary.status == .good, "\(summary.nodes.map { "\($0.name): \($0.state)" })")
                 #expect(a.output.contains("not taking work: no successful heartbeat"), "node-a noticed the outage")
             }
-        } catch {
-            await postgres.stop()
-            throw error
         }
-        await postgres.stop()
     }
 
     @Test("SIGTERM while PostgreSQL is down: the node still exits 0 within its bound and says it could not mark itself stopped")
     func shutdownWithoutDatabase() async throws {
-        let postgres = try await TestPostgres.makePrivate()
-        do {
+        try await TestPostgres.withPrivate { postgres in
             try await TestCluster.with(postgres: postgres) { cluster in
                 let node = try await cluster.start("node-a")
                 let outage = Task { try await postgres.restart(downtime: .seconds(15)) }
@@ -107,11 +101,7 @@ struct MembershipTests {
                 #expect(node.output.contains("could not mark the node stopped in the database"))
                 try await outage.value
             }
-        } catch {
-            await postgres.stop()
-            throw error
         }
-        await postgres.stop()
     }
 
     @Test("a 21st node is refused and leaves no row behind")

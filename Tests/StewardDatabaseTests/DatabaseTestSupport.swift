@@ -6,14 +6,7 @@ import StewardTesting
 /// Runs `body` with a fresh test database, dropped afterwards.
 func withDatabase<T: Sendable>(_ body: (TestDatabase) async throws -> T) async throws -> T {
     let database = try await TestPostgres.shared.createDatabase()
-    do {
-        let result = try await body(database)
-        await database.drop()
-        return result
-    } catch {
-        await database.drop()
-        throw error
-    }
+    return try await withAsyncCleanup { try await body(database) } cleanup: { await database.drop() }
 }
 
 /// Migrates inside one transaction under the schema lock, as a starting node does.
