@@ -36,7 +36,7 @@ struct FailureDetection: AsyncParsableCommand {
                 while try await client.node(victim.name).stateCode != "offline" {
                     try await Task.sleep(for: .milliseconds(pollMilliseconds))
                 }
-                let seconds = Double((ContinuousClock.now - killed).components.attoseconds) / 1e18 + Double((ContinuousClock.now - killed).components.seconds)
+                let seconds = (ContinuousClock.now - killed).inSeconds
                 samples.append(seconds)
                 print(String(format: "  kill %2d: seen offline after %.2fs", round, seconds))
             }

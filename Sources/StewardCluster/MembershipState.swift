@@ -76,6 +76,11 @@ public enum MembershipState: Sendable, Equatable {
         }
     }
 
+    /// `display` with its reason, for logs and readiness: "offline (clock differs from the database by 90s)".
+    public var described: String {
+        detail.isEmpty || display.contains(detail) ? display : "\(display) (\(detail))"
+    }
+
     /// States a node leaves only by being restarted.
     public var isFinal: Bool {
         switch self {

@@ -78,7 +78,7 @@ public struct MembershipStateMachine: Sendable {
         // Rounded, not truncated: a measured 1.96 s (network delay) is a 2 s skew to a person.
         let skewSeconds = Int(magnitude.inSeconds.rounded())
         let skewTooLarge = magnitude > limits.maxClockSkew
-        var actions: [Action] = magnitude > limits.clockSkewWarning ? [.warnClockSkew(seconds: skewSeconds)] : []
+        let actions: [Action] = magnitude > limits.clockSkewWarning ? [.warnClockSkew(seconds: skewSeconds)] : []
         if skewTooLarge {
             if case .offline(.clockSkew) = state { return actions }
             return actions + move(to: .offline(.clockSkew(seconds: skewSeconds)), stopping: "clock skew of \(skewSeconds)s exceeds cluster.max.clock.skew")

@@ -96,7 +96,7 @@ public final class ChildProcess: Sendable {
     }
 
     static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-        var pointers = strings.map { strdup($0) } + [nil]
+        let pointers = strings.map { strdup($0) } + [nil]
         defer { pointers.forEach { free($0) } }
         return pointers.withUnsafeBufferPointer { buffer in
             // The array always holds at least the terminating nil, so baseAddress is never nil.

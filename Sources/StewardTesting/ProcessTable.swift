@@ -9,6 +9,9 @@ public enum ProcessTable {
         return fields.state != "Z" && fields.state != "X"
     }
 
+    /// True when `pid` is stopped (SIGSTOP, or a stop signal it sent itself).
+    public static func isStopped(_ pid: Int32) -> Bool { statFields(pid)?.state == "T" }
+
     /// True when any process of group `group` is living.
     public static func groupIsLiving(_ group: Int32) -> Bool {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -29,6 +29,11 @@ public final class ServerProcess: Sendable {
     public var isRunning: Bool { process.isRunning || process.groupIsAlive }
     public var exitStatus: Int32? { process.status }
 
+    /// This node's ports as `installed.properties` settings, to start a node again on the same ports.
+    public var portSettings: [String: String?] {
+        ["server.http.port": String(httpPort), "server.https.port": String(httpsPort), "server.websocket.port": String(webSocketPort)]
+    }
+
     public var httpURL: String { "http://127.0.0.1:\(httpPort)" }
     public var httpsURL: String { "https://127.0.0.1:\(httpsPort)" }
     /// By name: TLS clients may not send an IP address as the server name (SNI).
@@ -76,7 +81,7 @@ public final class ServerProcess: Sendable {
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace`.
     public func stop(grace: Duration = .seconds(20)) async {
-        guard isRunning else { return }
+        guard isRunning else { return Watchdog.shared.forget(pid: pid) }
         signal(SIGCONT)  // a paused process cannot handle SIGTERM
         signal(SIGTERM)
         if (try? await waitForExit(timeout: grace)) == nil {

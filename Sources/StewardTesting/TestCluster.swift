@@ -33,6 +33,7 @@ public final class TestCluster: Sendable {
     /// Registers a secret (a token, a password) that must never appear in a log.
     public func neverLog(_ secret: String) { secrets.withLock { $0.append(secret) } }
 
+    @discardableResult
     public static func with<T: Sendable>(
         keystoreEntries: [TestKeystore.EntrySpec] = [.init(alias: "steward")],
         postgres: TestPostgres = .shared,

@@ -45,11 +45,16 @@ public final class TestLoadBalancer: Sendable {
         guard check.status == 0 else { throw HarnessError("haproxy rejects the rendered sample:\n\(check.output)") }
         process = try ChildProcess("/usr/sbin/haproxy", ["-db", "-f", configFile], outputFile: outputFile)
         Watchdog.shared.watch(pid: process.pid)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !isListening(port: httpPort) {
-            if let status = process.status { throw HarnessError("haproxy exited (\(status)):\n\(output)") }
-            guard ContinuousClock.now < deadline else { throw HarnessError("haproxy did not listen:\n\(output)") }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !isListening(port: httpPort) {
+                if let status = process.status { throw HarnessError("haproxy exited (\(status)):\n\(output)") }
+                guard ContinuousClock.now < deadline else { throw HarnessError("haproxy did not listen:\n\(output)") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        } catch {
+            await Self.stop(process)  // the caller gets no balancer to stop
+            throw error
         }
     }
 
@@ -58,9 +63,14 @@ public final class TestLoadBalancer: Sendable {
     public var passthroughURL: String { "https://localhost:\(passthroughPort)" }
     public var agentURL: String { "wss://localhost:\(agentPort)/ws/agent" }
 
-    public func stop() async {
+    public func stop() async { await Self.stop(process) }
+
+    static func stop(_ process: ChildProcess) async {
         process.signal(SIGTERM)
-        if (try? await process.wait(timeout: .seconds(5), group: true)) == nil { process.signal(SIGKILL) }
+        if (try? await process.wait(timeout: .seconds(5), group: true)) == nil {
+            process.signal(SIGKILL)
+            _ = try? await process.wait(timeout: .seconds(5), group: true)
+        }
         Watchdog.shared.forget(pid: process.pid)
     }
 }

@@ -30,6 +30,7 @@ public actor TestPostgres {
         try? await Self.runAs(getuid() == 0, "\(bin)/pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"])
         try? FileManager.default.removeItem(atPath: folder)
         self.server = nil
+        starting = nil
     }
 
     public struct Server: Sendable {
@@ -116,6 +117,7 @@ public actor TestPostgres {
 
     /// Stops the server for `downtime`, then starts it again on the same port (fault tests).
     public func restart(downtime: Duration = .zero) async throws {
+        guard isPrivate else { throw HarnessError("restart only a private PostgreSQL (withPrivate): the shared one serves tests running in parallel") }
         let server = try await running()
         guard let data = server.dataDirectory, let bin = server.binDirectory, let sockets = server.socketDirectory else {
             throw HarnessError("cannot restart a PostgreSQL this process did not start (STEWARD_TEST_DATABASE_URL)")
@@ -160,6 +162,7 @@ public struct TestDatabase: Sendable {
     public var url: String { "postgres://\(server.host):\(server.port)/\(name)" }
 
     /// Runs `body` on a new connection to this database.
+    @discardableResult
     public func withConnection<T: Sendable>(_ body: (PostgresConnection, Logger) async throws -> T) async throws -> T {
         let logger = Logger(label: "steward.test.database")
         let configuration = PostgresConnection.Configuration(
@@ -189,6 +192,7 @@ public struct TestDatabase: Sendable {
         let (locked, lockedSignal) = AsyncStream<Void>.makeStream()
         let (release, releaseSignal) = AsyncStream<Void>.makeStream()
         let holder = Task {
+            defer { lockedSignal.finish() }  // a failure before the lock must not leave the wait below hanging
             try await withConnection { connection, logger in
                 try await connection.query("BEGIN", logger: logger)
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
@@ -197,7 +201,15 @@ public struct TestDatabase: Sendable {
                 try await connection.query("COMMIT", logger: logger)
             }
         }
-        for await _ in locked { break }
+        var held = false
+        for await _ in locked {
+            held = true
+            break
+        }
+        if !held {
+            try await holder.value  // throws why the lock was not taken
+            throw HarnessError("could not take the lock: \(statement)")
+        }
         do {
             let result = try await body()
             releaseSignal.yield()

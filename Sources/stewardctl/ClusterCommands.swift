@@ -95,7 +95,7 @@ struct NodesList: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let nodes = try await callServer(try connection.client()) { try await $0.nodes() }
-            if output.json { try output.printJSON(nodes) } else { print(NodeTable.render(nodes)) }
+            try output.show(nodes, NodeTable.render)
         }
     }
 }
@@ -109,7 +109,7 @@ struct NodesGet: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let status = try await callServer(try connection.client()) { try await $0.node(node) }
-            if output.json { try output.printJSON(status) } else { print(NodeTable.details(status)) }
+            try output.show(status, NodeTable.details)
         }
     }
 }
@@ -126,7 +126,7 @@ struct NodesDrain: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let status = try await callServer(try connection.client()) { try await $0.drain(node) }
-            if output.json { try output.printJSON(status) } else { print("drain of \(status.name) requested; it is \(status.state) and acts on its next heartbeat") }
+            try output.show(status) { "drain of \($0.name) requested; it is \($0.state) and acts on its next heartbeat" }
         }
     }
 }
@@ -143,7 +143,7 @@ struct NodesDelete: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let status = try await callServer(try connection.client()) { try await $0.decommission(node) }
-            if output.json { try output.printJSON(status) } else { print("\(status.name) is decommissioned") }
+            try output.show(status) { "\($0.name) is decommissioned" }
         }
     }
 }

@@ -58,11 +58,10 @@ enum MigrationDatabaseCheck {
         if let appDataCluster, appDataCluster != cluster.clusterID {
             return .otherCluster(database: database, databaseCluster: cluster.clusterID.description, appDataCluster: appDataCluster.description)
         }
-        // Only the names: the element type of recentlyActive may change; its `name` stays.
-        let running = try await NodeRepository(logger: logger).recentlyActive(on: connection).map { "\($0.name)" }
+        let running = try await NodeRepository(logger: logger).recentlyActive(on: connection).map(\.name)
         let blocking = running.filter { name in
-            if case .node(let node) = scope { return name == node }
-            return true
+            guard case .node(let node) = scope else { return true }  // any node of the cluster blocks
+            return name == node
         }
         guard blocking.isEmpty else { return .active(database: database, nodes: blocking, scope: scope) }
         return .quiet(database: database, cluster: cluster.clusterID.description, scope: scope,

@@ -12,6 +12,11 @@ struct OutputOptions: ParsableArguments {
         encoder.dateEncodingStrategy = .iso8601
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
+
+    /// Prints `value` as JSON with `--json`, else as `text` makes it for people.
+    func show<T: Encodable>(_ value: T, _ text: (T) -> String) throws {
+        if json { try printJSON(value) } else { print(text(value)) }
+    }
 }
 
 enum Table {

@@ -18,6 +18,24 @@ struct Fixture {
     /// On "shared storage"; its name has a space and a non-ASCII letter.
     var destination: String { folder.file("shared/appdata nouvelle é") }
     var properties: String { folder.file("node/installed.properties") }
+    /// The migration's source and destination arguments for the appdata folder.
+    var fromAppData: [String] { ["--from-appdata", appData, "--to", destination] }
+
+    /// A fixture whose appdata folder has been migrated to `destination` once, successfully.
+    static func migratedAppData() async throws -> Fixture {
+        let fixture = try Fixture()
+        do {
+            try fixture.makeAppData()
+            let first = try await Migrate.run(fixture.fromAppData + ["--apply"])
+            guard first.status == 0 else { throw HarnessError("the first migration failed:\n\(first.output)") }
+            return fixture
+        } catch {
+            fixture.remove()
+            throw error
+        }
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
     /// A file with these bytes, this mode and (unless nil) this modification time.
     @discardableResult

@@ -30,7 +30,7 @@ struct KillResumeTests {
             // An older appdata without patches/: the migration creates it to complete the layout.
             try FileManager.default.removeItem(atPath: fixture.appData + "/patches")
             original = try fixture.writeProperties(appDataDir: fixture.appData)
-            arguments = ["--from-appdata", fixture.appData, "--to", fixture.destination, "--properties", fixture.properties, "--apply"]
+            arguments = fixture.fromAppData + ["--properties", fixture.properties, "--apply"]
         }
 
         /// Right after a kill: the properties file is the old or the new one, and every file
@@ -60,8 +60,7 @@ struct KillResumeTests {
             #expect(TreeSnapshot.leftovers(under: destination) == [])
             #expect(TreeSnapshot.leftovers(under: fixture.folder.file("node")) == [])
             #expect(Fixture.bytes(fixture.properties) == (try Fixture.expectedProperties(original, destination: destination)))
-            let verified = try await Migrate.verify(destination)
-            #expect(verified.status == 0, "\(verified.output)")
+            try await Migrate.expectVerify(destination, status: 0)
         }
     }
 
@@ -80,8 +79,7 @@ struct KillResumeTests {
             let names = try FileManager.default.contentsOfDirectory(atPath: folder)
             #expect(names.count == 1 && names[0].hasPrefix(".steward-partial-"), "\(names)")
         }
-        let finished = try await Migrate.run(test.arguments)
-        #expect(finished.status == 0, "\(finished.output)")
+        try await Migrate.expect(test.arguments, status: 0)
         try await test.checkFinished()
     }
 
@@ -100,8 +98,7 @@ struct KillResumeTests {
         try test.checkAfterKill()
         #expect(try await Migrate.run(test.arguments, killAt: "properties-temp-written").status == Self.sigkill)
         try test.checkAfterKill()
-        let finished = try await Migrate.run(test.arguments)
-        #expect(finished.status == 0, "\(finished.output)")
+        let finished = try await Migrate.expect(test.arguments, status: 0)
         // The last kill came after every file was verified: this run copies none and skips them all.
         #expect(finished.output.contains("copied and verified 0 files (0 B), \(total) already verified"), "\(finished.output)")
         for (path, number) in inodes {
@@ -114,11 +111,10 @@ struct KillResumeTests {
     func deleteKilled() async throws {
         let test = try Case()
         defer { test.fixture.remove() }
-        #expect(try await Migrate.run(test.arguments).status == 0)
+        try await Migrate.expect(test.arguments, status: 0)
         let delete = ["--delete-originals", "--from-appdata", test.fixture.appData, "--to", test.destination, "--apply"]
         #expect(try await Migrate.run(delete, killAt: "original-deleted:3").status == Self.sigkill)
-        let finished = try await Migrate.run(delete)
-        #expect(finished.status == 0, "\(finished.output)")
+        try await Migrate.expect(delete, status: 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: test.fixture.appData) == [])
         #expect(try await Migrate.verify(test.destination).status == 0)
         #expect(try await Migrate.run(delete).output.contains("nothing to do"))

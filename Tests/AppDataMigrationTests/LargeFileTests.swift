@@ -76,17 +76,14 @@ struct LargeFileTests {
         #expect(!FileManager.default.fileExists(atPath: destination + "/" + large), "a partial file under its final name")
         #expect(TreeSnapshot.leftovers(under: folder).count == 1, "the partial copy lives under its temporary name")
 
-        let finished = try await Migrate.run(Array(arguments.dropFirst(2)))
-        #expect(finished.status == 0, "\(finished.output)")
+        try await Migrate.expect(Array(arguments.dropFirst(2)), status: 0)
         let expected = try TreeSnapshot.take(fixture.appData).relocated(from: fixture.appData, to: destination)
         #expect(try TreeSnapshot.take(destination).differences(from: expected) == [])
         #expect(TreeSnapshot.leftovers(under: destination) == [])
-        let verified = try await Migrate.verify(destination)
-        #expect(verified.status == 0, "\(verified.output)")
+        try await Migrate.expectVerify(destination, status: 0)
 
         let delete = ["--delete-originals", "--from-appdata", fixture.appData, "--to", destination, "--apply"]
-        let deleted = try await Migrate.run(delete)
-        #expect(deleted.status == 0, "\(deleted.output)")
+        try await Migrate.expect(delete, status: 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.appData) == [])
         #expect(try await Migrate.run(delete).output.contains("nothing to do"))
     }

@@ -82,8 +82,14 @@ struct MigrationUnitTests {
 
     @Test("the kill hook can stop instead of kill (stop:NAME), and says it is a test hook")
     func stopHookSpecification() {
-        #expect(TestKillHook(specification: "stop:journal-created").isArmed)
-        #expect(TestKillHook(specification: "stop:file-chunk:2").isArmed)
+        func parsed(_ specification: String) -> (String?, Int, Int32) {
+            let hook = TestKillHook(specification: specification)
+            return (hook.name, hook.occurrence, hook.signal)
+        }
+        #expect(parsed("stop:journal-created") == ("journal-created", 1, SIGSTOP))
+        #expect(parsed("stop:file-chunk:2") == ("file-chunk", 2, SIGSTOP))
+        #expect(parsed("file-chunk:2") == ("file-chunk", 2, SIGKILL))
+        #expect(parsed("7") == (nil, 7, SIGKILL))
         #expect(!TestKillHook(specification: "stop:").isArmed)
         #expect(TestKillHook.environmentVariable.contains("TEST"))
     }
@@ -94,7 +100,7 @@ struct MigrationUnitTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/logs/node-a", withIntermediateDirectories: true)
         let lock = root + "/logs/node-a/server.lock"
-        FileManager.default.createFile(atPath: lock, contents: Data("node-a pid 1\n".utf8))
+        _ = FileManager.default.createFile(atPath: lock, contents: Data("node-a pid 1\n".utf8))
 
         let operations = Mutex<[Int32]>([])
         // What NFS answers when flock is emulated with fcntl and the lock cannot be taken that way.

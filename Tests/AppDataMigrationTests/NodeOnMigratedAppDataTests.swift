@@ -6,8 +6,6 @@ import Testing
 
 @Suite("Real nodes: refused while running, and started on the migrated appdata", .serialized)
 struct NodeOnMigratedAppDataTests {
-    func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
-
     func clusterID(_ appData: String) -> String? {
         (try? String(contentsOfFile: appData + "/cluster.id", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -19,26 +17,20 @@ struct NodeOnMigratedAppDataTests {
             let destination = cluster.folder.file("shared storage/appdata é")
             let arguments = ["--from-appdata", cluster.appData, "--to", destination, "--properties", node.configFile, "--apply"]
 
-            let running = try await Migrate.run(arguments)
-            #expect(running.status == 1, "\(running.output)")
-            #expect(running.output.contains("a Steward server is still running on this data (node node-a"), "\(running.output)")
-            #expect(running.output.contains("shows nodes of this cluster running (node-a"), "\(running.output)")
-            #expect(!exists(destination))
+            try await Migrate.expect(arguments, status: 1, saying: "a Steward server is still running on this data (node node-a", "shows nodes of this cluster running (node-a")
+            #expect(!Fixture.exists(destination))
 
             // Killed: the kernel released its lock, but the database saw it seconds ago.
             await node.kill9()
-            let killed = try await Migrate.run(arguments)
-            #expect(killed.status == 1, "\(killed.output)")
+            let killed = try await Migrate.expect(arguments, status: 1)
             #expect(!killed.output.contains("still running on this data"), "\(killed.output)")
             #expect(killed.output.contains("shows nodes of this cluster running (node-a"), "\(killed.output)")
-            #expect(!exists(destination))
+            #expect(!Fixture.exists(destination))
 
             // Stopped cleanly, the node is marked stopped: the migration goes ahead.
             let restarted = try await cluster.start("node-a")
             await restarted.stop()
-            let migrated = try await Migrate.run(arguments)
-            #expect(migrated.status == 0, "\(migrated.output)")
-            #expect(migrated.output.contains("no node running"), "\(migrated.output)")
+            try await Migrate.expect(arguments, status: 0, saying: "no node running")
             let value = try PropertiesFile.load(path: restarted.configFile)["server.appdata.dir"]
             #expect(value == destination)
             #expect(try await Migrate.verify(destination).status == 0)
@@ -54,14 +46,11 @@ struct NodeOnMigratedAppDataTests {
             await moved.stop()
 
             let delete = ["--delete-originals", "--from-appdata", cluster.appData, "--to", destination, "--apply"]
-            let deleted = try await Migrate.run(delete)
-            #expect(deleted.status == 0, "\(deleted.output)")
+            let deleted = try await Migrate.expect(delete, status: 0)
             #expect(deleted.output.contains("logs/node-a/server.log"), "a log grown on the new appdata is reported: \(deleted.output)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: cluster.appData) == [])
-            let again = try await Migrate.run(delete)
-            #expect(again.status == 0, "\(again.output)")
-            #expect(again.output.contains("nothing to do"), "\(again.output)")
-            #expect(exists(destination + "/conf/server.keystore"))
+            try await Migrate.expect(delete, status: 0, saying: "nothing to do")
+            #expect(Fixture.exists(destination + "/conf/server.keystore"))
         }
     }
 
@@ -90,19 +79,15 @@ struct NodeOnMigratedAppDataTests {
             // Had this installation been node-a's, the running node-a would stop it.
             let asNodeA = cluster.folder.file("node-a as installed/installed.properties")
             try Fixture.write(asNodeA, text.replacingOccurrences(of: "server.node.name=node-b", with: "server.node.name=node-a"), modified: nil)
-            let ownNodeRunning = try await Migrate.run(["--from-install", install, "--to", destination, "--properties", asNodeA, "--apply"])
-            #expect(ownNodeRunning.status == 1, "\(ownNodeRunning.output)")
-            #expect(ownNodeRunning.output.contains("shows node node-a, whose installation this is, running"), "\(ownNodeRunning.output)")
-            #expect(!exists(destination))
+            try await Migrate.expect(["--from-install", install, "--to", destination, "--properties", asNodeA, "--apply"], status: 1, saying: "shows node node-a, whose installation this is, running")
+            #expect(!Fixture.exists(destination))
 
             // node-a runs on the cluster's own appdata; node-b's installation is not its concern.
-            let migrated = try await Migrate.run(["--from-install", install, "--to", destination, "--properties", properties, "--apply"])
-            #expect(migrated.status == 0, "\(migrated.output)")
-            #expect(migrated.output.contains("node node-b not running (running: node-a; they do not use this installation)"), "\(migrated.output)")
+            try await Migrate.expect(["--from-install", install, "--to", destination, "--properties", properties, "--apply"], status: 0, saying: "node node-b not running (running: node-a; they do not use this installation)")
             await first.stop()
             let value = try PropertiesFile.load(path: properties)["server.appdata.dir"]
             #expect(value == destination)
-            #expect(!exists(destination + "/cluster.id"))
+            #expect(!Fixture.exists(destination + "/cluster.id"))
 
             let unclaimed = try await cluster.refusal("node-b", extra: ["server.appdata.dir": value])
             #expect(unclaimed.status == 1)
@@ -118,14 +103,13 @@ struct NodeOnMigratedAppDataTests {
             await node.stop()
 
             let delete = ["--delete-originals", "--from-install", install, "--to", destination, "--apply"]
-            let deleted = try await Migrate.run(delete)
-            #expect(deleted.status == 0, "\(deleted.output)")
+            try await Migrate.expect(delete, status: 0)
             for item in ["var/plugins", "logs", "conf/server.keystore", "conf/server/log4j.properties", "conf/server/notification-templates"] {
-                #expect(!exists(install + "/" + item), "\(item)")
+                #expect(!Fixture.exists(install + "/" + item), "\(item)")
             }
-            #expect(exists(install + "/conf/installed.version"))
-            #expect(exists(install + "/bin/steward-server"))
-            #expect(exists(destination + "/var/plugins/deploy tools é.jar"))
+            #expect(Fixture.exists(install + "/conf/installed.version"))
+            #expect(Fixture.exists(install + "/bin/steward-server"))
+            #expect(Fixture.exists(destination + "/var/plugins/deploy tools é.jar"))
             #expect(try await Migrate.run(delete).output.contains("nothing to do"))
         }
     }

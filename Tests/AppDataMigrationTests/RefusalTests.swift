@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Refusals: a clear reason, exit status 1, and nothing changed")
 struct RefusalTests {
-    /// Runs the migration with --apply and checks that it refused with `message` and changed nothing.
-    func expectRefusal(_ fixture: Fixture, from: [String], to destination: String, _ message: String,
+    /// Runs the migration with --apply and checks that it refused, saying each of `messages`, and changed nothing.
+    func expectRefusal(_ fixture: Fixture, from: [String], to destination: String, _ messages: String...,
                        sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let properties = try fixture.writeProperties(appDataDir: fixture.appData)
         let sourceRoot = from[1]
@@ -14,8 +14,9 @@ struct RefusalTests {
         let destinationBefore = try TreeSnapshot.take(destination)
         let result = try await Migrate.run(from + ["--to", destination, "--properties", fixture.properties, "--apply"])
         #expect(result.status == 1, "\(result.output)", sourceLocation: sourceLocation)
-        #expect(result.output.contains(message), "\(result.output)", sourceLocation: sourceLocation)
-        #expect(result.output.contains("Nothing was changed."), sourceLocation: sourceLocation)
+        for message in messages + ["Nothing was changed."] {
+            #expect(result.output.contains(message), "\(result.output)", sourceLocation: sourceLocation)
+        }
         #expect(try TreeSnapshot.take(sourceRoot) == sourceBefore, sourceLocation: sourceLocation)
         #expect(try TreeSnapshot.take(destination) == destinationBefore, sourceLocation: sourceLocation)
         #expect(Fixture.bytes(fixture.properties) == properties, sourceLocation: sourceLocation)
@@ -28,8 +29,8 @@ struct RefusalTests {
         try fixture.makeAppData()
         try Fixture.link(fixture.appData + "/var/plugins/outside", to: "/etc/hostname")
         try Fixture.link(fixture.appData + "/var/sa/sneaky", to: "../../../install")
-        try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: fixture.destination, "is a symbolic link to /etc/hostname, outside the appdata folder")
-        try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: fixture.destination, "2 problems")
+        try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: fixture.destination,
+                                "is a symbolic link to /etc/hostname, outside the appdata folder", "2 problems")
         #expect(!FileManager.default.fileExists(atPath: fixture.destination))
     }
 
@@ -41,8 +42,8 @@ struct RefusalTests {
         // From var/sa: up to the folder above "old appdata", then back into it.
         try Fixture.link(fixture.appData + "/var/sa/back in", to: "../../../old appdata/var/sa/agents.json")
         try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: fixture.destination,
-                                "is a symbolic link to ../../../old appdata/var/sa/agents.json, which passes outside the appdata folder")
-        try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: fixture.destination, "ln -sfn 'agents.json'")
+                                "is a symbolic link to ../../../old appdata/var/sa/agents.json, which passes outside the appdata folder",
+                                "ln -sfn 'agents.json'")
         #expect(!FileManager.default.fileExists(atPath: fixture.destination))
     }
 
@@ -90,9 +91,7 @@ struct RefusalTests {
         (["--from-install", "/tmp"], "", "empty path"),
     ])
     func rootAndEmpty(_ source: [String], _ destination: String, _ message: String) async throws {
-        let result = try await Migrate.run(source + ["--to", destination, "--apply"])
-        #expect(result.status == 1, "\(result.output)")
-        #expect(result.output.contains(message), "\(result.output)")
+        try await Migrate.expect(source + ["--to", destination, "--apply"], status: 1, saying: message)
         #expect(!FileManager.default.fileExists(atPath: "/tmp/steward-never-created"))
     }
 
@@ -111,7 +110,7 @@ struct RefusalTests {
         let other = fixture.folder.file("other appdata")
         try Fixture.write(other + "/conf/server/log4j.properties", "x=1\n")
         let elsewhere = fixture.folder.file("elsewhere")
-        #expect(try await Migrate.run(["--from-appdata", other, "--to", elsewhere, "--apply"]).status == 0)
+        try await Migrate.expect(["--from-appdata", other, "--to", elsewhere, "--apply"], status: 0)
         try await expectRefusal(fixture, from: ["--from-appdata", fixture.appData], to: elsewhere, "holds a migration of appdata \(other)")
     }
 
@@ -141,25 +140,21 @@ struct RefusalTests {
         let descriptor = open(lock, O_RDONLY | O_CLOEXEC)
         #expect(flock(descriptor, LOCK_SH | LOCK_NB) == 0)
         defer { close(descriptor) }
-        let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", fixture.destination, "--apply"])
-        #expect(result.status == 0, "\(result.output)")
+        try await Migrate.expect(fixture.fromAppData + ["--apply"], status: 0)
     }
 
     @Test("two runs into one destination at once: the second is refused while the first holds the journal")
     func concurrentRuns() async throws {
-        let fixture = try Fixture()
+        let fixture = try await Fixture.migratedAppData()
         defer { fixture.remove() }
-        try fixture.makeAppData()
-        let arguments = ["--from-appdata", fixture.appData, "--to", fixture.destination, "--apply"]
-        #expect(try await Migrate.run(arguments).status == 0)
+        let arguments = fixture.fromAppData + ["--apply"]
         let descriptor = open(MigrationJournal.path(in: fixture.destination), O_RDWR | O_CLOEXEC)
         #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
         let second = try await Migrate.run(arguments)
         close(descriptor)
         #expect(second.status == 1, "\(second.output)")
         #expect(second.output.contains("another migration into \(fixture.destination) is running now"), "\(second.output)")
-        let third = try await Migrate.run(arguments)
-        #expect(third.status == 0, "\(third.output)")
+        try await Migrate.expect(arguments, status: 0)
     }
 
     @Test("a properties file that does not parse is refused before anything is copied")
@@ -168,9 +163,7 @@ struct RefusalTests {
         defer { fixture.remove() }
         try fixture.makeAppData()
         try Fixture.write(fixture.properties, "server.appdata.dir=\\uZZZZ\n")
-        let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", fixture.destination, "--properties", fixture.properties, "--apply"])
-        #expect(result.status == 1)
-        #expect(result.output.contains("installed.properties:1: malformed \\uXXXX escape"))
+        try await Migrate.expect(fixture.fromAppData + ["--properties", fixture.properties, "--apply"], status: 1, saying: "installed.properties:1: malformed \\uXXXX escape")
         #expect(!FileManager.default.fileExists(atPath: fixture.destination))
     }
 

@@ -44,9 +44,7 @@ struct StorageFaultTests {
         let mount = fixture.folder.file("readonly")
         try await TestMount.with(mount, options: "ro,size=1m") {
             for destination in [mount, mount + "/appdata"] {
-                let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", destination, "--properties", fixture.properties, "--apply"])
-                #expect(result.status == 1, "\(result.output)")
-                #expect(result.output.contains("is on a read-only file system"), "\(result.output)")
+                try await Migrate.expect(["--from-appdata", fixture.appData, "--to", destination, "--properties", fixture.properties, "--apply"], status: 1, saying: "is on a read-only file system")
                 #expect(try FileManager.default.contentsOfDirectory(atPath: mount) == [])
                 #expect(Fixture.bytes(fixture.properties) == original)
             }
@@ -60,10 +58,7 @@ struct StorageFaultTests {
         try fixture.makeAppData(bigFile: 5_000_000)
         let mount = fixture.folder.file("small")
         try await TestMount.with(mount, options: "size=2m") {
-            let result = try await Migrate.run(["--from-appdata", fixture.appData, "--to", mount + "/appdata", "--apply"])
-            #expect(result.status == 1, "\(result.output)")
-            #expect(result.output.contains("not enough free space"), "\(result.output)")
-            #expect(result.output.contains("2.0 MB free"), "\(result.output)")
+            try await Migrate.expect(["--from-appdata", fixture.appData, "--to", mount + "/appdata", "--apply"], status: 1, saying: "not enough free space", "2.0 MB free")
             #expect(try FileManager.default.contentsOfDirectory(atPath: mount) == [])
         }
     }
@@ -85,12 +80,17 @@ struct StorageFaultTests {
             let child = try ChildProcess(try Binaries.path("stewardctl"), ["appdata", "migrate"] + arguments,
                                          environment: [TestKillHook.environmentVariable: "stop:file-renamed:3"], outputFile: log)
             Watchdog.shared.watch(pid: child.pid)
-            try await Self.waitUntilStopped(child)
             let filler = mount + "/filler"
-            try Self.fill(filler)
-            child.signal(SIGCONT)
-            let status = try await child.wait(timeout: .seconds(60))
-            Watchdog.shared.forget(pid: child.pid)
+            let status = try await withAsyncCleanup {
+                try await Self.waitUntilStopped(child)
+                try Self.fill(filler)
+                child.signal(SIGCONT)
+                return try await child.wait(timeout: .seconds(60))
+            } cleanup: {
+                child.signal(SIGKILL)  // only if something above failed: a stopped child must not stay behind
+                _ = try? await child.wait(timeout: .seconds(5))
+                Watchdog.shared.forget(pid: child.pid)
+            }
             let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             #expect(status == 1, "\(output)")
             #expect(output.contains("No space left on device"), "\(output)")
@@ -100,8 +100,7 @@ struct StorageFaultTests {
             #expect(try await Migrate.verify(destination).status == 1)
 
             #expect(unlink(filler) == 0)
-            let finished = try await Migrate.run(arguments)
-            #expect(finished.status == 0, "\(finished.output)")
+            try await Migrate.expect(arguments, status: 0)
             let expected = try TreeSnapshot.take(fixture.appData).relocated(from: fixture.appData, to: destination)
             #expect(try TreeSnapshot.take(destination).differences(from: expected) == [])
             #expect(TreeSnapshot.leftovers(under: destination) == [])
@@ -114,9 +113,7 @@ struct StorageFaultTests {
     static func waitUntilStopped(_ child: ChildProcess) async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            let stat = (try? String(contentsOfFile: "/proc/\(child.pid)/stat", encoding: .utf8)) ?? ""
-            // The state follows the command name in parentheses: "pid (comm) T ...".
-            if let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].hasPrefix(" T") { return }
+            if ProcessTable.isStopped(child.pid) { return }
             if let status = child.status { throw HarnessError("the migration ended (status \(status)) instead of stopping at the test hook") }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -1,6 +1,7 @@
 import Foundation
 import StewardAppData
 import StewardTesting
+import Testing
 
 /// Everything about a tree that a migration must keep: each entry's kind, permissions,
 /// modification time (to the nanosecond), SHA-256 for files and target for links.
@@ -79,11 +80,33 @@ struct TreeSnapshot: Equatable, CustomStringConvertible {
 enum Migrate {
     static func run(_ arguments: [String], killAt: String? = nil, environment: [String: String] = [:]) async throws -> Shell.Output {
         var environment = environment
-        if let killAt { environment["STEWARD_MIGRATE_TEST_KILL_AT"] = killAt }
+        if let killAt { environment[TestKillHook.environmentVariable] = killAt }
         return try await Binaries.stewardctl(["appdata", "migrate"] + arguments, environment: environment)
     }
 
     static func verify(_ directory: String) async throws -> Shell.Output {
         try await Binaries.stewardctl(["appdata", "verify", directory])
+    }
+
+    /// Runs `stewardctl appdata migrate` and expects exit `status` and each of `messages` in its output.
+    @discardableResult
+    static func expect(_ arguments: [String], status: Int32, saying messages: String...,
+                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> Shell.Output {
+        check(try await run(arguments), status: status, messages, sourceLocation)
+    }
+
+    /// Runs `stewardctl appdata verify` and expects exit `status` and each of `messages` in its output.
+    @discardableResult
+    static func expectVerify(_ directory: String, status: Int32, saying messages: String...,
+                             sourceLocation: SourceLocation = #_sourceLocation) async throws -> Shell.Output {
+        check(try await verify(directory), status: status, messages, sourceLocation)
+    }
+
+    private static func check(_ result: Shell.Output, status: Int32, _ messages: [String], _ sourceLocation: SourceLocation) -> Shell.Output {
+        #expect(result.status == status, "\(result.output)", sourceLocation: sourceLocation)
+        for message in messages {
+            #expect(result.output.contains(message), "\(result.output)", sourceLocation: sourceLocation)
+        }
+        return result
     }
 }

@@ -37,9 +37,7 @@ struct ClusterFormationTests {
             await first.stop()
             let foreign = ClusterID()
             try "\(foreign)\n".write(toFile: cluster.appData + "/cluster.id", atomically: true, encoding: .utf8)
-            let (status, output) = try await cluster.refusal("node-a")
-            #expect(status == 1)
-            #expect(output.contains("belongs to cluster \(foreign)"), "\(output)")
+            try await expectRefused(cluster, "node-a", saying: "belongs to cluster \(foreign)")
             #expect(try String(contentsOfFile: cluster.appData + "/cluster.id", encoding: .utf8) == "\(foreign)\n")
         }
     }
@@ -49,9 +47,7 @@ struct ClusterFormationTests {
         try await TestCluster.with { cluster in
             let stranger = ClusterID()
             try "\(stranger)\n".write(toFile: cluster.appData + "/cluster.id", atomically: true, encoding: .utf8)
-            let (status, output) = try await cluster.refusal("node-a")
-            #expect(status == 1)
-            #expect(output.contains("belongs to cluster \(stranger), but the database"), "\(output)")
+            try await expectRefused(cluster, "node-a", saying: "belongs to cluster \(stranger), but the database")
             let tables = try await cluster.database.withConnection { connection, logger in
                 try await connection.query("SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public'", logger: logger)
                     .collect().first?.decode(Int.self)
@@ -67,10 +63,7 @@ struct ClusterFormationTests {
             let info = try await cluster.adminClient(first).clusterInfo()
             await first.stop()
             try FileManager.default.removeItem(atPath: cluster.appData + "/cluster.id")
-            let (status, output) = try await cluster.refusal("node-a")
-            #expect(status == 1)
-            #expect(output.contains("has no cluster.id, but the database holds cluster \(info.clusterID)"), "\(output)")
-            #expect(output.contains("--claim-appdata"))
+            try await expectRefused(cluster, "node-a", saying: "has no cluster.id, but the database holds cluster \(info.clusterID)", "--claim-appdata")
             _ = try await cluster.start("node-a", arguments: ["--claim-appdata"])
             #expect(ClusterID(try String(contentsOfFile: cluster.appData + "/cluster.id", encoding: .utf8)) == info.clusterID)
         }
@@ -80,9 +73,7 @@ struct ClusterFormationTests {
     func duplicateNodeName() async throws {
         try await TestCluster.with { cluster in
             _ = try await cluster.start("node-a")
-            let (status, output) = try await cluster.refusal("node-a")
-            #expect(status == 1)
-            #expect(output.contains("another steward-server"), "\(output)")
+            try await expectRefused(cluster, "node-a", saying: "another steward-server")
         }
     }
 }

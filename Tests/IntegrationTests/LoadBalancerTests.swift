@@ -17,23 +17,29 @@ struct LoadBalancerTests {
         return (try response.decode(ClusterInfo.self).nodeName, set.map { String($0.dropFirst("STEWARD_NODE=".count).prefix { $0 != ";" }) })
     }
 
-    func withBalancedCluster(_ body: @escaping @Sendable (TestCluster, [ServerProcess], TestLoadBalancer, String) async throws -> Void) async throws {
+    /// True once `count` requests in a row are answered, all by nodes `accepted` allows.
+    func routes(_ url: String, token: String, cookie: String? = nil, count: Int, to accepted: (String) -> Bool) async -> Bool {
+        for _ in 0..<count {
+            guard let answer = try? await ask(url, token: token, cookie: cookie), accepted(answer.node) else { return false }
+        }
+        return true
+    }
+
+    func withBalancedCluster(_ body: (TestCluster, [ServerProcess], TestLoadBalancer, String) async throws -> Void) async throws {
         try await TestCluster.with { cluster in
             let nodes = try await [cluster.start("node-1"), cluster.start("node-2"), cluster.start("node-3")]
             let balancer = try await TestLoadBalancer(nodes: nodes, caCertificatePEM: cluster.caCertificate(), folder: cluster.folder)
-            do {
+            try await withAsyncCleanup {
                 let token = try #require(try await cluster.adminClient(nodes[0]).token)
                 try await waitFor("HAProxy to see three nodes up") {
                     var seen: Set<String> = []
-                    for _ in 0..<9 { seen.insert(try await ask(balancer.httpURL, token: token).node) }
+                    for _ in 0..<9 { if let answer = try? await ask(balancer.httpURL, token: token) { seen.insert(answer.node) } }
                     return seen.count == 3
                 }
                 try await body(cluster, nodes, balancer, token)
-            } catch {
+            } cleanup: {
                 await balancer.stop()
-                throw error
             }
-            await balancer.stop()
         }
     }
 
@@ -46,10 +52,8 @@ struct LoadBalancerTests {
             let victim = try #require(nodes.first { $0.name == first.node })
             await victim.kill9()
             // Within the health checks' fall time HAProxy stops routing to it; until then, redispatch.
-            try await Task.sleep(for: .seconds(3))
-            for _ in 0..<10 {
-                let answer = try await ask(balancer.httpURL, token: token, cookie: cookie)
-                #expect(answer.node != first.node)
+            try await waitFor("HAProxy to route the dead node's users elsewhere") {
+                await routes(balancer.httpURL, token: token, cookie: cookie, count: 10) { $0 != first.node }
             }
         }
     }
@@ -73,7 +77,7 @@ struct LoadBalancerTests {
     func agentsPassThrough() async throws {
         try await withBalancedCluster { _, _, balancer, _ in
             let messages = try await WebSocketProbe.exchange(url: balancer.agentURL, expecting: 1)
-            let hello = try EnvelopeCoding.decode(messages[0], as: ServerHello.self)
+            let hello = try EnvelopeCoding.decode(try #require(messages.first), as: ServerHello.self)
             #expect(hello.body.nodeName.hasPrefix("node-"))
         }
     }
@@ -82,18 +86,16 @@ struct LoadBalancerTests {
     func upgradeRoutesAround() async throws {
         try await withBalancedCluster { cluster, nodes, balancer, token in
             await nodes[2].stop()
-            let upgraded = try await cluster.start("node-3", extra: ["server.http.port": String(nodes[2].httpPort),
-                                                                   "server.https.port": String(nodes[2].httpsPort),
-                                                                   "server.websocket.port": String(nodes[2].webSocketPort)],
-                                                   environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
+            let upgraded = try await cluster.start("node-3", extra: nodes[2].portSettings, environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
             let admin = StewardClient(baseURL: upgraded.httpURL, token: token)
             try await waitFor("the older nodes to stand down", timeout: .seconds(10)) {
                 let states = try await admin.nodes().filter { $0.name != "node-3" }.map(\.state)
                 return states.allSatisfy { $0 == "offline (upgrade required)" }
             }
             #expect(try await admin.clusterInfo().clusterSoftwareVersion != StewardVersion.current.description)
-            try await Task.sleep(for: .seconds(3))
-            for _ in 0..<6 { #expect(try await ask(balancer.httpURL, token: token).node == "node-3") }
+            try await waitFor("HAProxy to route only to node-3") {
+                await routes(balancer.httpURL, token: token, count: 6) { $0 == "node-3" }
+            }
             // The older nodes still answer liveness and the status API, and say why they are out.
             let older = StewardClient(baseURL: nodes[0].httpURL, token: token)
             #expect(try await older.raw(.GET, "/health/live").status == 200)
@@ -101,13 +103,10 @@ struct LoadBalancerTests {
             #expect(nodes[0].output.contains("upgrade required"))
             // Restarted on the new version, an older node comes back and gets traffic again.
             await nodes[0].stop()
-            _ = try await cluster.start("node-1", extra: ["server.http.port": String(nodes[0].httpPort),
-                                                        "server.https.port": String(nodes[0].httpsPort),
-                                                        "server.websocket.port": String(nodes[0].webSocketPort)],
-                                        environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
+            _ = try await cluster.start("node-1", extra: nodes[0].portSettings, environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
             try await waitFor("HAProxy to send traffic to the upgraded node-1", timeout: .seconds(15)) {
                 var seen: Set<String> = []
-                for _ in 0..<6 { seen.insert(try await ask(balancer.httpURL, token: token).node) }
+                for _ in 0..<6 { if let answer = try? await ask(balancer.httpURL, token: token) { seen.insert(answer.node) } }
                 return seen == ["node-1", "node-3"]
             }
         }

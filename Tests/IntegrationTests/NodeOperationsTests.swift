@@ -14,9 +14,7 @@ struct NodeOperationsTests {
             #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: beta.httpsPort)) == "CN=beta")
             #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: beta.webSocketPort)) == "CN=beta")
             // Without an alias, a keystore with two entries is ambiguous.
-            let (status, output) = try await cluster.refusal("node-c")
-            #expect(status == 1)
-            #expect(output.contains("several key entries; choose one with server.key.alias"), "\(output)")
+            try await expectRefused(cluster, "node-c", saying: "several key entries; choose one with server.key.alias")
         }
         try await TestCluster.with(keystoreEntries: entries) { cluster in
             let alpha = try await cluster.start("node-a", extra: ["server.key.alias": "alpha"])
@@ -29,10 +27,7 @@ struct NodeOperationsTests {
         let entries: [TestKeystore.EntrySpec] = [.init(alias: "alpha"), .init(alias: "beta")]
         try await TestCluster.with(keystoreEntries: entries) { cluster in
             _ = try await cluster.start("node-a", extra: ["server.key.alias": "alpha"])
-            let (status, output) = try await cluster.refusal("node-b", extra: ["server.key.alias": "beta"])
-            #expect(status == 1)
-            #expect(output.contains("this node presents certificate sha256:"), "\(output)")
-            #expect(output.contains("but the cluster's nodes present sha256:"), "\(output)")
+            try await expectRefused(cluster, "node-b", extra: ["server.key.alias": "beta"], saying: "this node presents certificate sha256:", "but the cluster's nodes present sha256:")
             // After replacing the certificate for the whole cluster, one node records the new one.
             _ = try await cluster.start("node-b", extra: ["server.key.alias": "beta"], arguments: ["--accept-new-certificate"])
         }
@@ -146,23 +141,5 @@ struct NodeOperationsTests {
             #expect(bad.output.contains("FAIL keystore:"), "\(bad.output)")
             #expect(bad.output.contains("ok   database:"), "the other checks still run")
         }
-    }
-}
-
-/// Polls until `condition` holds.
-func waitFor(_ what: String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    throw HarnessError("timed out waiting for \(what)")
-}
-
-/// Polls a log file until `text` occurs at least `count` times.
-func waitFor(_ what: String, in file: String, count: Int, text: String, timeout: Duration = .seconds(15)) async throws {
-    try await waitFor(what, timeout: timeout) {
-        let content = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-        return content.components(separatedBy: text).count - 1 >= count
     }
 }

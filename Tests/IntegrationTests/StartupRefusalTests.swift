@@ -50,9 +50,7 @@ struct StartupRefusalTests {
     func portInUse() async throws {
         let blocker = try PortBlocker()
         try await TestCluster.with { cluster in
-            let (status, output) = try await cluster.refusal("node-a", extra: ["server.https.port": String(blocker.port)])
-            #expect(status == 1)
-            #expect(output.contains("server.https.port: port \(blocker.port) on 127.0.0.1 is already in use by another process"), "\(output)")
+            try await expectRefused(cluster, "node-a", extra: ["server.https.port": String(blocker.port)], saying: "server.https.port: port \(blocker.port) on 127.0.0.1 is already in use by another process")
         }
         withExtendedLifetime(blocker) {}
     }
@@ -61,10 +59,7 @@ struct StartupRefusalTests {
     func expiredCertificate() async throws {
         let expired = TestKeystore.EntrySpec(alias: "steward", validFrom: Date().addingTimeInterval(-30 * 86400), validity: 86400)
         try await TestCluster.with(keystoreEntries: [expired]) { cluster in
-            let (status, output) = try await cluster.refusal("node-a")
-            #expect(status == 1)
-            #expect(output.contains("server.key.alias: keystore"), "\(output)")
-            #expect(output.contains("the certificate of entry 'steward' (CN=steward) expired on"), "\(output)")
+            try await expectRefused(cluster, "node-a", saying: "server.key.alias: keystore", "the certificate of entry 'steward' (CN=steward) expired on")
         }
     }
 
@@ -72,9 +67,7 @@ struct StartupRefusalTests {
     func foreignDatabase() async throws {
         try await TestCluster.with { cluster in
             try await cluster.database.execute("CREATE TABLE customers (id int)")
-            let (status, output) = try await cluster.refusal("node-a")
-            #expect(status == 1)
-            #expect(output.contains("the database is not empty and holds no Steward schema (it has public.customers"), "\(output)")
+            try await expectRefused(cluster, "node-a", saying: "the database is not empty and holds no Steward schema (it has public.customers")
             #expect(!FileManager.default.fileExists(atPath: cluster.appData + "/cluster.id"))
         }
     }
@@ -88,10 +81,7 @@ struct StartupRefusalTests {
                 INSERT INTO steward_schema_migrations (version, name, checksum, applied_by) VALUES (999, 'from the future', 'x', '9.0.0');
                 """)
             try await cluster.database.execute("UPDATE cluster SET schema_version = 999, software_version = '9.0.0'")
-            let (status, output) = try await cluster.refusal("node-a")
-            #expect(status == 1)
-            #expect(output.contains("newer than this steward-server"), "\(output)")
-            #expect(output.contains("install the cluster's version of Steward on this node"), "\(output)")
+            try await expectRefused(cluster, "node-a", saying: "newer than this steward-server", "install the cluster's version of Steward on this node")
         }
     }
 
@@ -101,9 +91,7 @@ struct StartupRefusalTests {
             let first = try await cluster.start("node-a")
             await first.stop()
             try await cluster.database.execute("UPDATE cluster SET software_version = '9.0.0'")
-            let (status, output) = try await cluster.refusal("node-b")
-            #expect(status == 1)
-            #expect(output.contains("the cluster runs Steward 9.0.0 and this node is \(StewardVersion.current); upgrade required"), "\(output)")
+            try await expectRefused(cluster, "node-b", saying: "the cluster runs Steward 9.0.0 and this node is \(StewardVersion.current); upgrade required")
         }
     }
 }

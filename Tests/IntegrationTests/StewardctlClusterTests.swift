@@ -21,7 +21,7 @@ struct StewardctlClusterTests {
             #expect(good.status == 0, "\(good.output)")
             #expect(good.output.contains("GOOD, 2 of 2 nodes online"))
             let listed = try JSONDecoder.iso.decode([NodeStatus].self, from: Data(try await ctl(["cluster", "nodes", "list", "--json"]).output.utf8))
-            #expect(listed.map(\.name) == ["node-a", "node-b"])
+            try #require(listed.map(\.name) == ["node-a", "node-b"])
             let one = try await ctl(["cluster", "nodes", "get", listed[1].nodeID.description])
             #expect(one.output.contains("node-b") && one.output.contains("online"), "\(one.output)")
 

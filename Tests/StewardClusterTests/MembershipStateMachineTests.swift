@@ -124,6 +124,13 @@ struct MembershipStateMachineTests {
         #expect(fixed == [.recordState, .runJoinStep(.checkingAppData)])
     }
 
+    @Test("a state is described once, with its reason: the joining step is not repeated")
+    func described() {
+        #expect(MembershipState.joining(.checkingAppData).described == "joining: checking appdata (1/4)")
+        #expect(MembershipState.offline(.clockSkew(seconds: 90)).described == "offline (clock differs from the database by 90s)")
+        #expect(MembershipState.online.described == "online")
+    }
+
     @Test("a measured skew is reported to the nearest second, as a person would read it")
     func clockSkewRounding() {
         var machine = online()

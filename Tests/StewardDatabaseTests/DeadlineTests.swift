@@ -24,16 +24,20 @@ struct DeadlineTests {
     @Test("a fast operation's result and error come through unchanged")
     func passThrough() async throws {
         #expect(try await withDeadline(.seconds(5)) { 42 } == 42)
-        await #expect(throws: DatabaseError.self) {
+        let error = await #expect(throws: DatabaseError.self) {
             try await withDeadline(.seconds(5)) { () async throws -> Int in throw DatabaseError(.query, "boom") }
         }
+        #expect(error?.code == .query)
+        #expect(error.map { "\($0)" }?.contains("boom") == true, "the operation's own error, not a timeout")
     }
 
     @Test("cancelling the caller cancels the wait")
     func callerCancelled() async throws {
         let task = Task { try await withDeadline(.seconds(30)) { () async throws -> Int in try await Task.sleep(for: .seconds(30)); return 1 } }
         try await Task.sleep(for: .milliseconds(100))
+        let cancelled = ContinuousClock.now
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(ContinuousClock.now - cancelled < .seconds(5), "the caller is released at once, not after the 30 s limit")
     }
 }

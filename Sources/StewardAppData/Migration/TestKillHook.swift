@@ -18,9 +18,9 @@ import Synchronization
 public final class TestKillHook: Sendable {
     public static let environmentVariable = "STEWARD_MIGRATE_TEST_KILL_AT"
 
-    private let name: String?
-    private let occurrence: Int
-    private let signal: Int32
+    let name: String?
+    let occurrence: Int
+    let signal: Int32
     private let counts = Mutex<(total: Int, byName: [String: Int])>((0, [:]))
 
     public init(specification: String?) {

@@ -37,9 +37,7 @@ struct HealthRoutes {
             checks["schema"] = "unknown"
         }
         let state = runtime.state
-        checks["node"] = runtime.acceptsWork ? "ok"
-            : state == .online ? "lease expired: no recent heartbeat"
-            : state.detail.isEmpty ? state.display : "\(state.display) (\(state.detail))"
+        checks["node"] = runtime.acceptsWork ? "ok" : state == .online ? "lease expired: no recent heartbeat" : state.described
         let ready = checks.values.allSatisfy { $0 == "ok" }
         return HealthReport(status: ready ? "ready" : "not ready", checks: checks)
     }

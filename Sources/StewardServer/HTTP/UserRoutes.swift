@@ -60,7 +60,7 @@ struct UserRoutes {
         return try await runtime.transaction { connection in
             let users = UserRepository(logger: runtime.logger)
             // Serialize admin changes: "never remove the last admin" must hold across nodes.
-            try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended('steward.users.admins', 0))", logger: runtime.logger)
+            _ = try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended('steward.users.admins', 0))", logger: runtime.logger)
             guard let user = try await users.find(username: name, on: connection) else { throw APIError.notFound("no user named \(name)") }
             let losesAdmin = user.role == .admin && !user.disabled && (body.disabled == true || (body.role.map { $0 != .admin } ?? false))
             if losesAdmin, try await users.activeAdminCount(on: connection) <= 1 {

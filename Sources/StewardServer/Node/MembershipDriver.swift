@@ -39,7 +39,7 @@ struct MembershipDriver: Sendable {
             try await withDeadline(.seconds(5), "recording the node state") {
                 try await nodes.recordState(nodeID, state: state.rowState, detail: state.detail, on: client)
             }
-            runtime.logger.notice("state: \(state.display)\(state.detail.isEmpty ? "" : " (\(state.detail))")")
+            runtime.logger.notice("state: \(state.described)")
         } catch {
             runtime.logger.warning("could not record state \(state.display): \(error)")
         }
