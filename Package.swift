@@ -37,7 +37,8 @@ let package = Package(
     targets: [
         .target(name: "StewardModel"),
         .target(name: "StewardConfiguration", dependencies: ["StewardModel"]),
-        .target(name: "StewardAppData", dependencies: ["StewardModel", "StewardConfiguration", crypto]),
+        .target(name: "StewardAppData", dependencies: ["StewardModel", "StewardConfiguration", crypto,
+                                                      .product(name: "NIOPosix", package: "swift-nio")]),
         // System OpenSSL, only to pick a PKCS#12 entry by alias (see include/steward_keystore.h).
         .target(name: "CStewardKeystore", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "StewardKeystore", dependencies: [
@@ -46,7 +47,9 @@ let package = Package(
         ]),
         .target(name: "StewardDatabase", dependencies: ["StewardModel", "StewardConfiguration", postgres, logging, crypto]),
         .target(name: "StewardAgentProtocol", dependencies: ["StewardModel"]),
-        .target(name: "StewardCluster", dependencies: ["StewardModel"]),
+        .target(name: "StewardCluster", dependencies: [
+            "StewardModel", "StewardConfiguration", "StewardAppData", "StewardDatabase", logging, postgres, lifecycle, crypto,
+        ]),
         .target(name: "StewardServer", dependencies: [
             "StewardModel", "StewardConfiguration", "StewardAppData", "StewardKeystore", "StewardDatabase",
             "StewardAgentProtocol", "StewardCluster", hummingbird, logging, postgres, lifecycle, nioSSL,
@@ -77,7 +80,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .testTarget(name: "StewardConfigurationTests", dependencies: ["StewardConfiguration"]),
-        .testTarget(name: "StewardClusterTests", dependencies: ["StewardCluster"]),
+        .testTarget(name: "StewardClusterTests", dependencies: ["StewardCluster", "StewardConfiguration", "StewardModel"]),
         .testTarget(name: "StewardServerTests", dependencies: ["StewardServer", "StewardTesting", "StewardConfiguration", logging]),
         .testTarget(name: "StewardAppDataTests", dependencies: ["StewardAppData", "StewardTesting"]),
         .testTarget(name: "StewardKeystoreTests", dependencies: ["StewardKeystore", "StewardTesting"]),

@@ -33,7 +33,7 @@ struct FailureDetection: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 0...Int(interval * 1000))))
                 let killed = ContinuousClock.now
                 await victim.kill9()
-                while try await client.node(victim.name).stateCode != "offline" {
+                while try await client.node(victim.name).stateCode != .offline {
                     try await Task.sleep(for: .milliseconds(pollMilliseconds))
                 }
                 let seconds = (ContinuousClock.now - killed).inSeconds

@@ -1,20 +1,9 @@
+import StewardModel
+
 /// A node's own view of its membership. The database row mirrors it (see `rowState`), and other
 /// nodes read the row; docs/state-machines.md draws the transitions.
 public enum MembershipState: Sendable, Equatable {
-    public enum JoinStep: Int, Sendable, CaseIterable, Comparable {
-        case checkingAppData = 1, checkingSchema, registering, catchingUp
-
-        public var label: String {
-            switch self {
-            case .checkingAppData: return "checking appdata"
-            case .checkingSchema: return "checking schema"
-            case .registering: return "registering"
-            case .catchingUp: return "catching up"
-            }
-        }
-
-        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-    }
+    public typealias JoinStep = NodeJoinStep
 
     public enum OfflineReason: Sendable, Equatable {
         /// No successful heartbeat for `cluster.node.offline.after` (database away, node paused).
@@ -35,24 +24,26 @@ public enum MembershipState: Sendable, Equatable {
     case offline(OfflineReason)
     case upgradeRequired(clusterVersion: String)
     case decommissioned
+    /// Another start of this node has registered since this process did: it must never write as the node again.
+    case superseded(by: Incarnation)
     case stopping
 
     /// The `nodes.state` value.
-    public var rowState: String {
+    public var rowState: NodeState {
         switch self {
-        case .joining: return "joining"
-        case .online: return "online"
-        case .draining, .stopping: return "draining"
-        case .offline: return "offline"
-        case .upgradeRequired: return "upgrade_required"
-        case .decommissioned: return "decommissioned"
+        case .joining: return .joining
+        case .online: return .online
+        case .draining, .stopping: return .draining
+        case .offline, .superseded: return .offline
+        case .upgradeRequired: return .upgradeRequired
+        case .decommissioned: return .decommissioned
         }
     }
 
     /// The `nodes.state_detail` value: why, in words.
     public var detail: String {
         switch self {
-        case .joining(let step): return "\(step.label) (\(step.rawValue)/4)"
+        case .joining(let step): return step.detail
         case .online: return ""
         case .draining: return "drain requested"
         case .stopping: return "shutting down"
@@ -63,16 +54,16 @@ public enum MembershipState: Sendable, Equatable {
         case .offline(.drained): return "drained"
         case .upgradeRequired(let version): return "the cluster runs \(version)"
         case .decommissioned: return ""
+        case .superseded(let incarnation): return "replaced by incarnation \(incarnation)"
         }
     }
 
     /// What people read: "joining: checking appdata (1/4)", "offline (upgrade required)".
     public var display: String {
         switch self {
-        case .joining: return "joining: \(detail)"
-        case .upgradeRequired: return "offline (upgrade required)"
         case .stopping: return "draining"
-        default: return rowState
+        case .superseded: return "offline (replaced)"
+        default: return rowState.display(detail: detail)
         }
     }
 
@@ -84,7 +75,15 @@ public enum MembershipState: Sendable, Equatable {
     /// States a node leaves only by being restarted.
     public var isFinal: Bool {
         switch self {
-        case .upgradeRequired, .decommissioned, .stopping, .offline(.drained): return true
+        case .upgradeRequired, .decommissioned, .superseded, .stopping, .offline(.drained): return true
+        default: return false
+        }
+    }
+
+    /// The process may never write as the node again: its incarnation is not the row's.
+    public var isFenced: Bool {
+        switch self {
+        case .decommissioned, .superseded: return true
         default: return false
         }
     }

@@ -26,6 +26,8 @@ public struct MembershipStateMachine: Sendable {
         public var wasDeclaredOffline: Bool = false
         public var drainRequested: Bool = false
         public var decommissioned: Bool = false
+        /// The row now belongs to a later start of this node: nothing was written.
+        public var supersededBy: Incarnation?
         /// Set when the cluster runs a newer version than this node.
         public var newerClusterVersion: String?
         /// This node's clock minus the database's.
@@ -34,19 +36,20 @@ public struct MembershipStateMachine: Sendable {
         public init(sentAt: Instant) { self.sentAt = sentAt }
     }
 
+    /// What the driver must do, in order, with everything it needs: it never reads the machine back.
     public enum Action: Sendable, Equatable {
-        /// Write the state to this node's row (and audit the change).
-        case recordState
-        /// Stop taking work: readiness fails, agents are asked to reconnect elsewhere.
+        /// Write this state to this node's row (and audit the change).
+        case recordState(MembershipState)
+        /// Stop taking work: the work permit is revoked, readiness fails, agents go elsewhere.
         case stopWork(reason: String)
-        /// Take work again.
+        /// Take work again: the work permit is granted.
         case resumeWork
         /// Carry out this rejoin step, then report `joinStepSucceeded` or `joinStepFailed`.
         case runJoinStep(MembershipState.JoinStep)
         case warnClockSkew(seconds: Int)
     }
 
-    public let limits: Limits
+    public private(set) var limits: Limits
     public private(set) var state: MembershipState
     /// Until when this node may act as online without another successful heartbeat.
     public private(set) var leaseExpiry: Instant?
@@ -70,6 +73,9 @@ public struct MembershipStateMachine: Sendable {
         clockSkew = heartbeat.clockSkew
         if state.isFinal && state != .offline(.drained) { return [] }
         if heartbeat.decommissioned { return move(to: .decommissioned, stopping: "the node was decommissioned", record: false) }
+        if let later = heartbeat.supersededBy {
+            return move(to: .superseded(by: later), stopping: "another start of this node (incarnation \(later)) has replaced this process", record: false)
+        }
         if let version = heartbeat.newerClusterVersion {
             return move(to: .upgradeRequired(clusterVersion: version), stopping: "the cluster runs \(version); upgrade required")
         }
@@ -96,8 +102,8 @@ public struct MembershipStateMachine: Sendable {
         case .offline:
             // Reachable again with a sane clock: rejoin from the first step.
             state = .joining(.checkingAppData)
-            return actions + [.recordState, .runJoinStep(.checkingAppData)]
-        case .joining, .upgradeRequired, .decommissioned, .stopping:
+            return actions + [.recordState(state), .runJoinStep(.checkingAppData)]
+        case .joining, .upgradeRequired, .decommissioned, .superseded, .stopping:
             return actions
         }
     }
@@ -114,17 +120,17 @@ public struct MembershipStateMachine: Sendable {
         guard state == .joining(step) else { return [] }
         if let next = MembershipState.JoinStep(rawValue: step.rawValue + 1) {
             state = .joining(next)
-            return [.recordState, .runJoinStep(next)]
+            return [.recordState(state), .runJoinStep(next)]
         }
         state = .online
         leaseExpiry = now + limits.offlineAfter
-        return [.recordState, .resumeWork]
+        return [.recordState(state), .resumeWork]
     }
 
     public mutating func joinStepFailed(_ step: MembershipState.JoinStep, reason: String) -> [Action] {
         guard state == .joining(step) else { return [] }
         state = .offline(.joinFailed(reason))
-        return [.recordState]
+        return [.recordState(state)]
     }
 
     /// The node itself cannot go on: the cluster upgraded, or it was decommissioned.
@@ -137,7 +143,7 @@ public struct MembershipStateMachine: Sendable {
     public mutating func drainFinished() -> [Action] {
         guard state == .draining else { return [] }
         state = .offline(.drained)
-        return [.recordState]
+        return [.recordState(state)]
     }
 
     /// SIGTERM: from any state, readiness turns off at once.
@@ -145,12 +151,24 @@ public struct MembershipStateMachine: Sendable {
         guard state != .stopping else { return [] }
         let wasWorking = state == .online
         state = .stopping
-        return (wasWorking ? [.stopWork(reason: "shutting down")] : []) + [.recordState]
+        return (wasWorking ? [.stopWork(reason: "shutting down")] : []) + [.recordState(state)]
+    }
+
+    /// The database refused a write of this process: its incarnation is no longer the node's.
+    public mutating func writeRefused(decommissioned: Bool, current: Incarnation?) -> [Action] {
+        guard !state.isFenced else { return [] }
+        let next: MembershipState = decommissioned ? .decommissioned : .superseded(by: current ?? Incarnation(0))
+        return move(to: next, stopping: next.described, record: false)
+    }
+
+    /// The cluster's settings changed: the lease is measured against the new limits from now on.
+    public mutating func limitsChanged(_ new: Limits) {
+        limits = new
     }
 
     mutating func move(to next: MembershipState, stopping reason: String, record: Bool = true) -> [Action] {
         let wasWorking = state == .online
         state = next
-        return (wasWorking ? [.stopWork(reason: reason)] : []) + (record ? [.recordState] : [])
+        return (wasWorking ? [.stopWork(reason: reason)] : []) + (record ? [.recordState(next)] : [])
     }
 }

@@ -23,6 +23,13 @@ public struct DatabaseConfiguration: Sendable {
     public var tlsCAFile: String?
     public var statementTimeout: Duration
     public var connectTimeout: Duration
+    /// No statement waits longer than this for a lock: a stuck holder cannot queue up every node behind it.
+    public var lockTimeout: Duration = .seconds(5)
+    /// A transaction left idle this long (its process paused, its network gone) is ended by the server,
+    /// and its locks with it.
+    public var idleInTransactionTimeout: Duration = .seconds(15)
+    /// How long a request waits for a pooled connection before it is answered 503 with Retry-After.
+    public var acquireTimeout: Duration = .seconds(2)
 
     public init(
         host: String = "localhost", port: Int = 5432, database: String = "steward", user: String = "steward",
@@ -62,6 +69,9 @@ public struct DatabaseConfiguration: Sendable {
         }
         statementTimeout = try reader.duration("database.statement.timeout", default: statementTimeout)
         connectTimeout = try reader.duration("database.connect.timeout", default: connectTimeout)
+        lockTimeout = try reader.duration("database.lock.timeout", default: lockTimeout)
+        idleInTransactionTimeout = try reader.duration("database.idle.transaction.timeout", default: idleInTransactionTimeout)
+        acquireTimeout = try reader.duration("database.acquire.timeout", default: acquireTimeout)
     }
 
     /// `postgres://host[:port]/database` (or `postgresql://`). Credentials belong in their own keys.

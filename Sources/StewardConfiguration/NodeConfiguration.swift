@@ -20,7 +20,11 @@ public struct NodeConfiguration: Sendable {
     public var shutdownTimeout: Duration = .seconds(30)
     /// After SIGTERM, how long the node reports itself not ready before its listeners close.
     public var shutdownDrainDelay: Duration = .seconds(2)
-    public var cluster = ClusterConfiguration()
+    /// The cluster settings this node would create a new cluster with: the defaults, and any set in
+    /// this file. A running cluster's own settings (in the database) always win.
+    public var bootstrapSettings = ClusterSettings.defaults
+    /// The cluster settings this file sets explicitly, in canonical spelling.
+    public var localSettings: [String: String] = [:]
     public var database = DatabaseConfiguration()
     public var security = SecurityConfiguration()
     /// Unknown and duplicate keys: reported at start, never fatal.
@@ -69,7 +73,7 @@ public struct NodeConfiguration: Sendable {
         trustedProxies = try Self.trustedProxies(reader)
         shutdownTimeout = try reader.duration("server.shutdown.timeout", default: shutdownTimeout)
         shutdownDrainDelay = try reader.duration("server.shutdown.drain.delay", default: shutdownDrainDelay, allowZero: true)
-        cluster = try ClusterConfiguration(reader: reader)
+        (bootstrapSettings, localSettings) = try Self.localClusterSettings(reader)
         database = try DatabaseConfiguration(reader: reader)
         security = try SecurityConfiguration(reader: reader)
         warnings = file.duplicateWarnings + reader.unknownKeyWarnings()

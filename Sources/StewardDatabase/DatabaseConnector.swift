@@ -17,9 +17,17 @@ public struct DatabaseConnector: Sendable {
         self.applicationName = applicationName
     }
 
+    /// Set on every connection, pooled or dedicated: no statement, lock wait or abandoned transaction
+    /// lasts long, and the server notices a client whose host or network has died.
     var startupParameters: [(String, String)] {
         [
             ("statement_timeout", "\(configuration.statementTimeout.inMilliseconds)"),
+            ("lock_timeout", "\(configuration.lockTimeout.inMilliseconds)"),
+            ("idle_in_transaction_session_timeout", "\(configuration.idleInTransactionTimeout.inMilliseconds)"),
+            ("tcp_keepalives_idle", "30"),
+            ("tcp_keepalives_interval", "10"),
+            ("tcp_keepalives_count", "3"),
+            ("client_connection_check_interval", "5000"),
             ("application_name", String(applicationName.prefix(63))),
             ("TimeZone", "UTC"),
         ]

@@ -46,9 +46,16 @@ public struct NodeRepository: Sendable {
     public let logger: Logger
     public init(logger: Logger) { self.logger = logger }
 
-    /// Inserts or takes over this node's row (state joining, registering 3/4), inside the caller's
-    /// transaction, which must hold the schema lock: that serializes joins, so the size limit is exact.
-    public func register(_ node: NodeRegistration, rules: JoinRules, on connection: PostgresConnection) async throws -> NodeID {
+    /// What registering gave this start of the node: its id (stable across restarts) and a new incarnation.
+    public struct Registered: Sendable, Equatable {
+        public let nodeID: NodeID
+        public let incarnation: Incarnation
+    }
+
+    /// Inserts or takes over this node's row (state joining, registering 3/4) with a new incarnation,
+    /// inside the caller's transaction, which must hold the schema lock: that serializes joins, so the
+    /// size limit is exact. Any older process of this node is fenced from here on.
+    public func register(_ node: NodeRegistration, rules: JoinRules, on connection: PostgresConnection) async throws -> Registered {
         let existing = try await connection.run("""
             SELECT node_id, host, state, stopped_at IS NULL, EXTRACT(EPOCH FROM now() - last_seen)::float8
             FROM nodes WHERE name = \(node.name) FOR UPDATE
@@ -56,46 +63,54 @@ public struct NodeRepository: Sendable {
         var nodeID = UUID()
         var action = "node.join"
         if let existing {
-            let (id, host, state, running, age) = try existing.decode((UUID, String, String, Bool, Double).self)
-            if state == "decommissioned", !rules.rejoin {
+            let (id, host, state, running, age) = try existing.decode((UUID, String, NodeState, Bool, Double).self)
+            if state == .decommissioned, !rules.rejoin {
                 throw DatabaseError(.query,
                     "node \(node.name) was decommissioned; to bring it back, start it with --rejoin (or give it another server.node.name)")
             }
-            if host != node.host, running, state != "decommissioned", age < Double(rules.activeWithin.components.seconds) {
+            if host != node.host, running, state != .decommissioned, age < rules.activeWithin.inSeconds {
                 throw DatabaseError(.query,
                     "node name \(node.name) is in use by host \(host), seen \(Int(age))s ago; give this node its own server.node.name")
             }
             nodeID = id
-            action = state == "decommissioned" ? "node.rejoin" : "node.restart"
+            action = state == .decommissioned ? "node.rejoin" : "node.restart"
         }
         let members = try await connection.run("""
-            SELECT count(*)::int FROM nodes WHERE state <> 'decommissioned' AND node_id <> \(nodeID)
+            SELECT count(*)::int FROM nodes WHERE state <> \(NodeState.decommissioned) AND node_id <> \(nodeID)
             """, logger: logger).first?.decode(Int.self) ?? 0
         if members >= rules.maxNodes {
             throw DatabaseError(.query,
                 "the cluster already has \(members) nodes, its limit (cluster.max.nodes = \(rules.maxNodes)); decommission an offline node first (stewardctl cluster nodes delete NODE)")
         }
-        try await connection.run("""
+        let detail = NodeJoinStep.registering.detail
+        let incarnation = try await connection.run("""
             INSERT INTO nodes (node_id, name, host, http_port, https_port, websocket_port, software_version, state, state_detail, pid)
             VALUES (\(nodeID), \(node.name), \(node.host), \(node.httpPort), \(node.httpsPort), \(node.webSocketPort),
-                    \(node.softwareVersion.description), 'joining', 'registering (3/4)', \(Int(node.pid)))
+                    \(node.softwareVersion.description), \(NodeState.joining), \(detail), \(Int(node.pid)))
             ON CONFLICT (node_id) DO UPDATE SET
                 host = EXCLUDED.host, http_port = EXCLUDED.http_port, https_port = EXCLUDED.https_port,
                 websocket_port = EXCLUDED.websocket_port, software_version = EXCLUDED.software_version,
-                state = 'joining', state_detail = 'registering (3/4)', state_changed_at = now(), pid = EXCLUDED.pid,
-                started_at = now(), last_seen = now(), stopped_at = NULL, drain_requested_at = NULL
-            """, logger: logger)
+                state = EXCLUDED.state, state_detail = EXCLUDED.state_detail, state_changed_at = now(), pid = EXCLUDED.pid,
+                started_at = now(), last_seen = now(), stopped_at = NULL, drain_requested_at = NULL,
+                incarnation = nextval('node_incarnations')
+            RETURNING incarnation
+            """, logger: logger).first?.decode(Int64.self)
+        guard let incarnation else { throw DatabaseError(.query, "registering node \(node.name) returned no incarnation") }
         try await AuditRepository(logger: logger).record(
             .init(actor: node.name, action: action, target: node.name, node: node.name, sourceAddress: nil,
-                  details: ["host": node.host, "version": node.softwareVersion.description]), on: connection)
-        return NodeID(nodeID)
+                  details: ["host": node.host, "version": node.softwareVersion.description, "incarnation": String(incarnation)]),
+            on: connection)
+        return Registered(nodeID: NodeID(nodeID), incarnation: Incarnation(incarnation))
     }
 
     /// A cleanly stopped node: offline, and not running (so the appdata migration may proceed).
-    public func markStopped(_ nodeID: NodeID, on runner: some QueryRunner) async throws {
+    /// Only this incarnation's row is touched: a replaced process cannot mark its successor stopped.
+    @discardableResult
+    public func markStopped(_ nodeID: NodeID, incarnation: Incarnation, on runner: some QueryRunner) async throws -> Bool {
         try await runner.run("""
-            UPDATE nodes SET state = 'offline', state_detail = 'stopped', state_changed_at = now(), stopped_at = now(), last_seen = now()
-            WHERE node_id = \(nodeID.uuid) AND state <> 'decommissioned'
-            """, logger: logger)
+            UPDATE nodes SET state = \(NodeState.offline), state_detail = 'stopped', state_changed_at = now(), stopped_at = now(), last_seen = now()
+            WHERE node_id = \(nodeID.uuid) AND incarnation = \(incarnation.value) AND state <> \(NodeState.decommissioned)
+            RETURNING 1
+            """, logger: logger).count == 1
     }
 }

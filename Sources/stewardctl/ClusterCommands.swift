@@ -7,7 +7,7 @@ struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "See the cluster and steer its nodes.",
-        subcommands: [ClusterInfoCommand.self, ClusterSummaryCommand.self, NodesCommand.self])
+        subcommands: [ClusterInfoCommand.self, ClusterSummaryCommand.self, NodesCommand.self, SettingsCommand.self])
 }
 
 struct ClusterInfoCommand: AsyncParsableCommand {

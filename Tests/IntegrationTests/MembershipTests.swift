@@ -25,7 +25,7 @@ struct MembershipTests {
             #expect(try await admin.clusterSummary().status == .good)
             let killed = ContinuousClock.now
             await c.kill9()
-            try await waitFor("node-c offline", timeout: .seconds(10)) { try await state(of: "node-c", via: admin)?.stateCode == "offline" }
+            try await waitFor("node-c offline", timeout: .seconds(10)) { try await state(of: "node-c", via: admin)?.stateCode == .offline }
             let detection = ContinuousClock.now - killed
             #expect(detection <= .seconds(5) + .milliseconds(500), "seen offline after \(detection)")
             let summary = try await admin.clusterSummary()
@@ -45,7 +45,7 @@ struct MembershipTests {
             let b = try await cluster.start("node-b")
             let admin = try await cluster.adminClient(a)
             b.signal(SIGSTOP)
-            try await waitFor("node-b offline", timeout: .seconds(10)) { try await state(of: "node-b", via: admin)?.stateCode == "offline" }
+            try await waitFor("node-b offline", timeout: .seconds(10)) { try await state(of: "node-b", via: admin)?.stateCode == .offline }
             // Hold node-b's row so that, once awake, it cannot rejoin until the test lets it: what it
             // does in between is then observable, not a race.
             try await cluster.database.holding("SELECT 1 FROM nodes WHERE name = 'node-b' FOR UPDATE") {
@@ -57,7 +57,7 @@ struct MembershipTests {
                 #expect(agents == nil, "no agent is accepted by a node that is not online")
             }
             try await b.waitUntilReady(timeout: .seconds(20))
-            #expect(try await state(of: "node-b", via: admin)?.stateCode == "online")
+            #expect(try await state(of: "node-b", via: admin)?.stateCode == .online)
             for step in ["checking appdata (1/4)", "checking schema (2/4)", "registering (3/4)", "catching up (4/4)"] {
                 #expect(b.output.contains("rejoining: \(step)"), "\(step)")
             }
@@ -134,11 +134,11 @@ struct MembershipTests {
             await #expect { try await admin.decommission("node-a") } throws: { "\($0)".contains("a node cannot decommission itself") }
             await b.stop()
             let done = try await admin.decommission("node-b")
-            #expect(done.stateCode == "decommissioned")
+            #expect(done.stateCode == .decommissioned)
             #expect(try await admin.audit(action: "node.decommission").first?.actor == "admin")
             try await expectRefused(cluster, "node-b", saying: "node node-b was decommissioned; to bring it back, start it with --rejoin")
             _ = try await cluster.start("node-b", arguments: ["--rejoin"])
-            #expect(try await state(of: "node-b", via: admin)?.stateCode == "online")
+            #expect(try await state(of: "node-b", via: admin)?.stateCode == .online)
         }
     }
 
@@ -169,7 +169,7 @@ struct MembershipTests {
             try await waitFor("node-b drained") { try await state(of: "node-b", via: admin)?.detail == "drained" }
             #expect(await readiness(b) == 503)
             #expect(b.isRunning)
-            #expect(try await state(of: "node-b", via: admin)?.stateCode == "offline")
+            #expect(try await state(of: "node-b", via: admin)?.stateCode == .offline)
         }
     }
 
@@ -195,7 +195,7 @@ struct MembershipTests {
             let admin = try await cluster.adminClient(a)
             let slightly = try await cluster.start("node-b", environment: monotonicUntouched, wrapper: [faketime, "-f", "+2s"])
             try await waitFor("node-b's skew") { (try await state(of: "node-b", via: admin)?.clockSkewMilliseconds ?? 0) > 1500 }
-            #expect(try await state(of: "node-b", via: admin)?.stateCode == "online")
+            #expect(try await state(of: "node-b", via: admin)?.stateCode == .online)
             // The log is read from a pipe, so give the line a moment to arrive.
             try await waitFor("node-b's skew warning") { slightly.output.contains("clock differs from the database's by 2s") }
             let far = try cluster.launch("node-c", environment: monotonicUntouched, wrapper: [faketime, "-f", "-90s"])

@@ -1,4 +1,5 @@
 import StewardCluster
+import StewardModel
 import Testing
 
 @Suite("Membership state machine")
@@ -39,7 +40,7 @@ struct MembershipStateMachineTests {
         #expect(machine.state == .joining(.catchingUp))
         #expect(machine.state.display == "joining: catching up (4/4)")
         #expect(!machine.acceptsWork(at: at(0)))
-        #expect(machine.joinStepSucceeded(.catchingUp, at: at(0.5)) == [.recordState, .resumeWork])
+        #expect(machine.joinStepSucceeded(.catchingUp, at: at(0.5)) == [.recordState(.online), .resumeWork])
         #expect(machine.state == .online)
         #expect(machine.acceptsWork(at: at(1)))
     }
@@ -60,7 +61,7 @@ struct MembershipStateMachineTests {
         let actions = machine.tick(at: at(12))
         #expect(machine.state == .offline(.heartbeatLost))
         #expect(actions.first.map { if case .stopWork = $0 { return true } else { return false } } == true)
-        #expect(actions.contains(.recordState))
+        #expect(actions.contains(.recordState(.offline(.heartbeatLost))))
     }
 
     @Test("a paused node never acts as online: its lease is over before it can notice, then it rejoins through 1/4…4/4")
@@ -72,7 +73,7 @@ struct MembershipStateMachineTests {
         #expect(machine.state == .offline(.heartbeatLost))
         let actions = machine.heartbeatSucceeded(beat(31) { $0.wasDeclaredOffline = true })
         #expect(machine.state == .joining(.checkingAppData))
-        #expect(actions == [.recordState, .runJoinStep(.checkingAppData)])
+        #expect(actions == [.recordState(.joining(.checkingAppData)), .runJoinStep(.checkingAppData)])
         let steps = completeRejoin(&machine, from: actions, at: 32)
         #expect(steps == [.joining(.checkingAppData), .joining(.checkingSchema), .joining(.registering), .joining(.catchingUp)])
         #expect(machine.state == .online)
@@ -93,9 +94,9 @@ struct MembershipStateMachineTests {
         var machine = online()
         _ = machine.tick(at: at(20))
         _ = machine.heartbeatSucceeded(beat(21))
-        #expect(machine.joinStepFailed(.checkingAppData, reason: "appdata not writable") == [.recordState])
+        #expect(machine.joinStepFailed(.checkingAppData, reason: "appdata not writable") == [.recordState(.offline(.joinFailed("appdata not writable")))])
         #expect(machine.state == .offline(.joinFailed("appdata not writable")))
-        #expect(machine.heartbeatSucceeded(beat(24)) == [.recordState, .runJoinStep(.checkingAppData)])
+        #expect(machine.heartbeatSucceeded(beat(24)) == [.recordState(.joining(.checkingAppData)), .runJoinStep(.checkingAppData)])
     }
 
     @Test("a newer cluster version: upgrade required, final until restart")
@@ -104,7 +105,7 @@ struct MembershipStateMachineTests {
         let actions = machine.heartbeatSucceeded(beat(3) { $0.newerClusterVersion = "0.2.0" })
         #expect(machine.state == .upgradeRequired(clusterVersion: "0.2.0"))
         #expect(machine.state.display == "offline (upgrade required)")
-        #expect(actions.contains(.recordState))
+        #expect(actions.contains(.recordState(.upgradeRequired(clusterVersion: "0.2.0"))))
         #expect(!machine.acceptsWork(at: at(3)))
         #expect(machine.heartbeatSucceeded(beat(6)).isEmpty)
         #expect(machine.tick(at: at(60)).isEmpty)
@@ -121,7 +122,7 @@ struct MembershipStateMachineTests {
         #expect(skewed.contains(.stopWork(reason: "clock skew of 90s exceeds cluster.max.clock.skew")))
         #expect(machine.heartbeatSucceeded(beat(9) { $0.clockSkew = .seconds(-91) }) == [.warnClockSkew(seconds: 91)])
         let fixed = machine.heartbeatSucceeded(beat(12) { $0.clockSkew = .milliseconds(20) })
-        #expect(fixed == [.recordState, .runJoinStep(.checkingAppData)])
+        #expect(fixed == [.recordState(.joining(.checkingAppData)), .runJoinStep(.checkingAppData)])
     }
 
     @Test("a state is described once, with its reason: the joining step is not repeated")
@@ -144,8 +145,8 @@ struct MembershipStateMachineTests {
         var machine = online()
         let actions = machine.heartbeatSucceeded(beat(3) { $0.drainRequested = true })
         #expect(machine.state == .draining)
-        #expect(actions == [.stopWork(reason: "drain requested"), .recordState])
-        #expect(machine.drainFinished() == [.recordState])
+        #expect(actions == [.stopWork(reason: "drain requested"), .recordState(.draining)])
+        #expect(machine.drainFinished() == [.recordState(.offline(.drained))])
         #expect(machine.state == .offline(.drained))
         #expect(machine.heartbeatSucceeded(beat(6)).isEmpty)
         #expect(machine.state == .offline(.drained))
@@ -156,11 +157,11 @@ struct MembershipStateMachineTests {
     @Test("shutdown from online stops work at once; from anything else it only records")
     func shutdown() {
         var machine = online()
-        #expect(machine.shutdownRequested() == [.stopWork(reason: "shutting down"), .recordState])
+        #expect(machine.shutdownRequested() == [.stopWork(reason: "shutting down"), .recordState(.stopping)])
         #expect(machine.state == .stopping)
         #expect(machine.shutdownRequested().isEmpty)
         var joining = Machine(limits: limits, startedAt: at(0))
-        #expect(joining.shutdownRequested() == [.recordState])
+        #expect(joining.shutdownRequested() == [.recordState(.stopping)])
     }
 
     /// Every state, every event: nothing the machine does leaves a node taking work outside `online`,
@@ -174,6 +175,8 @@ struct MembershipStateMachineTests {
             ("beat skew", { _ = $0.heartbeatSucceeded(beat(3) { $0.clockSkew = .seconds(45) }) }),
             ("beat newer", { _ = $0.heartbeatSucceeded(beat(3) { $0.newerClusterVersion = "9.0.0" }) }),
             ("beat decommissioned", { _ = $0.heartbeatSucceeded(beat(3) { $0.decommissioned = true }) }),
+            ("beat superseded", { _ = $0.heartbeatSucceeded(beat(3) { $0.supersededBy = Incarnation(9) }) }),
+            ("write refused", { _ = $0.writeRefused(decommissioned: false, current: Incarnation(9)) }),
             ("failed", { _ = $0.heartbeatFailed(at: at(30)) }),
             ("tick late", { _ = $0.tick(at: at(30)) }),
             ("drain finished", { _ = $0.drainFinished() }),
@@ -186,12 +189,47 @@ struct MembershipStateMachineTests {
                 let afterFirst = machine.state
                 second.1(&machine)
                 if afterFirst.isFinal && afterFirst != .offline(.drained) {
-                    #expect(machine.state == afterFirst || machine.state == .stopping, "\(first.0) then \(second.0)")
+                    // A refused write fences even a final state: the process may never write again.
+                    let fenced = machine.state.isFenced && !afterFirst.isFenced && second.0 == "write refused"
+                    #expect(machine.state == afterFirst || machine.state == .stopping || fenced, "\(first.0) then \(second.0)")
                 }
                 if machine.state != .online {
                     #expect(!machine.acceptsWork(at: at(3)), "\(first.0) then \(second.0): \(machine.state)")
                 }
             }
         }
+    }
+
+    @Test("a heartbeat that finds a later incarnation fences this process: it stops work and writes nothing more")
+    func superseded() {
+        var machine = online()
+        let actions = machine.heartbeatSucceeded(beat(3) { $0.supersededBy = Incarnation(8) })
+        #expect(machine.state == .superseded(by: Incarnation(8)))
+        #expect(actions.count == 1)
+        #expect(actions.first.map { if case .stopWork = $0 { return true } else { return false } } == true)
+        #expect(!actions.contains { if case .recordState = $0 { return true } else { return false } }, "a fenced process never writes its row")
+        #expect(!machine.acceptsWork(at: at(3)))
+        #expect(machine.heartbeatSucceeded(beat(6)).isEmpty)
+        #expect(machine.heartbeatSucceeded(beat(9) { $0.wasDeclaredOffline = true }).isEmpty, "it does not rejoin either")
+        #expect(machine.state.display == "offline (replaced)")
+    }
+
+    @Test("a refused state write fences the process; decommissioned when the row says so")
+    func writeRefused() {
+        var machine = online()
+        let actions = machine.writeRefused(decommissioned: true, current: Incarnation(12))
+        #expect(machine.state == .decommissioned)
+        #expect(actions == [.stopWork(reason: "decommissioned")])
+        #expect(machine.writeRefused(decommissioned: false, current: Incarnation(13)).isEmpty)
+        #expect(machine.state == .decommissioned)
+    }
+
+    @Test("new limits from the cluster settings take effect on the running lease")
+    func limitsChange() {
+        var machine = online()
+        machine.limitsChanged(.init(offlineAfter: .seconds(6), maxClockSkew: .seconds(30)))
+        _ = machine.heartbeatSucceeded(beat(3))
+        #expect(machine.acceptsWork(at: at(8.9)))
+        #expect(!machine.acceptsWork(at: at(9)))
     }
 }

@@ -17,9 +17,8 @@ struct NodeConfigurationTests {
         #expect([configuration.httpPort, configuration.httpsPort, configuration.webSocketPort] == [Int]([8080, 8443, 7919]))
         #expect(configuration.keystorePath == "/shared/appdata/conf/server.keystore")
         #expect(configuration.keyAlias == nil)
-        #expect(configuration.cluster.heartbeatInterval == .seconds(3))
-        #expect(configuration.cluster.nodeOfflineAfter == .seconds(12))
-        #expect(configuration.cluster.maxNodes == 20)
+        #expect(configuration.bootstrapSettings == .defaults)
+        #expect(configuration.localSettings.isEmpty)
         #expect(configuration.database.host == "localhost")
         #expect(configuration.database.port == 5432)
         #expect(configuration.database.tls == .prefer)
@@ -59,9 +58,9 @@ struct NodeConfigurationTests {
         ("server.http.port=80800", "installed.properties:2: server.http.port: '80800' is not a port number (1-65535)"),
         ("server.https.port=http", "installed.properties:2: server.https.port: 'http' is not a port number (1-65535)"),
         ("server.https.port=8080", "installed.properties:2: server.https.port: 8080 is also server.http.port; each listener needs its own port"),
-        ("cluster.heartbeat.interval=3", "installed.properties:2: cluster.heartbeat.interval: '3' is not a duration; write a number and a unit, such as 500ms, 3s, 2m or 1h"),
-        ("cluster.node.offline.after=4s", "installed.properties:2: cluster.node.offline.after: must be at least twice cluster.heartbeat.interval (3s), or one late heartbeat marks a node offline"),
-        ("cluster.max.nodes=21", "installed.properties:2: cluster.max.nodes: '21' is not a whole number from 1 to 20"),
+        ("cluster.heartbeat.interval=3", "installed.properties:2: cluster.heartbeat.interval: '3' is not a duration such as 500ms, 3s, 2m, 1h or 7d"),
+        ("cluster.node.offline.after=4s", "installed.properties:2: cluster.node.offline.after: 4s must be at least twice cluster.heartbeat.interval (3s), or one late heartbeat marks a node offline"),
+        ("cluster.max.nodes=21", "installed.properties:2: cluster.max.nodes: 21 is outside 1...20"),
         ("database.tls=sometimes", "installed.properties:2: database.tls: 'sometimes' is not one of: disable, prefer, require, verify-full"),
         ("database.url=mysql://x/y", "installed.properties:2: database.url: 'mysql://x/y' is not a postgres://host:port/database URL"),
         ("database.url=postgres://me:pw@x/y", "installed.properties:2: database.url: 'postgres://me:pw@x/y' is not a postgres://host:port/database URL"),

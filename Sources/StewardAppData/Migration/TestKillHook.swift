@@ -14,7 +14,8 @@ import Synchronization
 /// `file-middle` (a block after a file's first), `file-written`, `file-fsynced`, `file-verified`,
 /// `file-renamed`, `link-created`, `journal-appended`, `layout-created`, `dir-finalized`,
 /// `properties-backup-written`, `properties-temp-written`, `properties-fsynced`,
-/// `properties-renamed`, `complete`, `original-deleted`. Unset (always, outside tests), it does nothing.
+/// `properties-renamed`, `complete`, `original-deleted`. Unset (always, outside tests), it does nothing,
+/// and a release build never reads it at all.
 public final class TestKillHook: Sendable {
     public static let environmentVariable = "STEWARD_MIGRATE_TEST_KILL_AT"
 
@@ -41,7 +42,11 @@ public final class TestKillHook: Sendable {
 
     /// The hook as the environment sets it; says so on stderr when it is armed.
     public convenience init() {
+        #if DEBUG
         let specification = ProcessInfo.processInfo.environment[Self.environmentVariable]
+        #else
+        let specification: String? = nil
+        #endif
         self.init(specification: specification)
         if isArmed {
             Self.say("\(Self.environmentVariable)=\(specification ?? "") is set: this process will \(signal == SIGSTOP ? "stop (SIGSTOP)" : "SIGKILL") itself at that step. It exists for Steward's own tests; unset it")

@@ -12,7 +12,7 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     /// For people: "online", "joining: registering (3/4)", "offline (upgrade required)".
     public let state: String
     /// For scripts: joining, online, draining, offline, upgrade_required, decommissioned.
-    public let stateCode: String
+    public let stateCode: NodeState
     public let detail: String
     public let startedAt: Date
     public let lastSeen: Date
@@ -23,11 +23,15 @@ public struct NodeStatus: Codable, Sendable, Equatable {
     public let requestsInFlight: Int
     public let agentsConnected: Int
     public let drainRequested: Bool
+    /// The current start of this node (see `Incarnation`).
+    public let incarnation: Incarnation
+    /// Stopped cleanly (SIGTERM), as opposed to gone silent.
+    public let stopped: Bool
 
     public init(nodeID: NodeID, name: String, host: String, httpPort: Int, httpsPort: Int, webSocketPort: Int,
-                softwareVersion: String, state: String, stateCode: String, detail: String, startedAt: Date, lastSeen: Date,
+                softwareVersion: String, state: String, stateCode: NodeState, detail: String, startedAt: Date, lastSeen: Date,
                 secondsSinceSeen: Double, clockSkewMilliseconds: Int, uptimeSeconds: Int?, requestsInFlight: Int,
-                agentsConnected: Int, drainRequested: Bool) {
+                agentsConnected: Int, drainRequested: Bool, incarnation: Incarnation, stopped: Bool) {
         self.nodeID = nodeID
         self.name = name
         self.host = host
@@ -46,6 +50,8 @@ public struct NodeStatus: Codable, Sendable, Equatable {
         self.requestsInFlight = requestsInFlight
         self.agentsConnected = agentsConnected
         self.drainRequested = drainRequested
+        self.incarnation = incarnation
+        self.stopped = stopped
     }
 }
 
@@ -73,8 +79,8 @@ public struct ClusterSummary: Codable, Sendable, Equatable {
         self.softwareVersion = softwareVersion
         self.schemaVersion = schemaVersion
         self.nodes = nodes
-        let members = nodes.filter { $0.stateCode != "decommissioned" }
-        onlineNodes = members.filter { $0.stateCode == "online" }.count
+        let members = nodes.filter { $0.stateCode.isMember }
+        onlineNodes = members.filter { $0.stateCode == .online }.count
         totalNodes = members.count
         status = onlineNodes == 0 ? .down : onlineNodes == totalNodes ? .good : .degraded
     }

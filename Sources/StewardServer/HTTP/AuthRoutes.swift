@@ -11,7 +11,7 @@ struct AuthRoutes {
     let runtime: NodeRuntime
     let hasher: PasswordHasher
 
-    var security: StewardConfiguration.SecurityConfiguration { runtime.configuration.security }
+    var security: ClusterSettings { runtime.cluster }
 
     func add(to api: RouterGroup<StewardRequestContext>) {
         api.post("auth/login") { request, context in try await login(request, context) }

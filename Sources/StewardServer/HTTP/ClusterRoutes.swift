@@ -7,7 +7,6 @@ import StewardModel
 struct ClusterRoutes {
     let runtime: NodeRuntime
 
-    var offlineAfter: Duration { runtime.configuration.cluster.nodeOfflineAfter }
     var nodes: NodeRepository { NodeRepository(logger: runtime.logger) }
 
     func add(to api: RouterGroup<StewardRequestContext>) {
@@ -20,31 +19,31 @@ struct ClusterRoutes {
         }
         api.get("cluster/summary") { _, _ -> ClusterSummary in
             let record = try await cluster()
-            let client = runtime.database, nodes = self.nodes, offlineAfter = self.offlineAfter
-            let statuses = try await withDeadline(.seconds(5), "node list") { try await nodes.statuses(offlineAfter: offlineAfter, on: client) }
+            let client = runtime.database, nodes = self.nodes
+            let statuses = try await withDeadline(.seconds(5), "node list") { try await nodes.statuses(on: client) }
             return ClusterSummary(clusterID: record.clusterID, softwareVersion: record.softwareVersion.description,
                                   schemaVersion: record.schemaVersion, nodes: statuses)
         }
         api.get("cluster/nodes") { _, _ -> [NodeStatus] in
-            let client = runtime.database, nodes = self.nodes, offlineAfter = self.offlineAfter
-            return try await withDeadline(.seconds(5), "node list") { try await nodes.statuses(offlineAfter: offlineAfter, on: client) }
+            let client = runtime.database, nodes = self.nodes
+            return try await withDeadline(.seconds(5), "node list") { try await nodes.statuses(on: client) }
         }
         api.get("cluster/nodes/{node}") { _, context -> NodeStatus in
             let node = try context.parameters.require("node")
-            let client = runtime.database, nodes = self.nodes, offlineAfter = self.offlineAfter
-            guard let status = try await withDeadline(.seconds(5), "node lookup", { try await nodes.status(of: node, offlineAfter: offlineAfter, on: client) })
+            let client = runtime.database, nodes = self.nodes
+            guard let status = try await withDeadline(.seconds(5), "node lookup", { try await nodes.status(of: node, on: client) })
             else { throw APIError.notFound("no node named or numbered \(node)") }
             return status
         }
         api.post("cluster/nodes/{node}/drain") { request, context -> NodeStatus in
             try await operate(request, context) { node, actor, source, connection in
-                try await nodes.requestDrain(node, offlineAfter: offlineAfter, actor: actor, observer: runtime.nodeName,
+                try await nodes.requestDrain(node, actor: actor, observer: runtime.nodeName,
                                              source: source, on: connection)
             }
         }
         api.delete("cluster/nodes/{node}") { request, context -> NodeStatus in
             try await operate(request, context) { node, actor, source, connection in
-                try await nodes.decommission(node, requestedOn: runtime.nodeID, offlineAfter: offlineAfter, actor: actor,
+                try await nodes.decommission(node, requestedOn: runtime.nodeID, actor: actor,
                                              observer: runtime.nodeName, source: source, on: connection)
             }
         }

@@ -46,6 +46,7 @@ struct Listeners {
         HealthRoutes(runtime: runtime).add(to: router)
         let api = router.group("/api/v1").add(middleware: AuthenticationMiddleware(runtime: runtime))
         ClusterRoutes(runtime: runtime).add(to: api)
+        SettingsRoutes(runtime: runtime).add(to: api)
         AuthRoutes(runtime: runtime, hasher: hasher).add(to: api)
         UserRoutes(runtime: runtime, hasher: hasher).add(to: api)
         TokenRoutes(runtime: runtime).add(to: api)

@@ -12,3 +12,4 @@ extension TokenInfo: ResponseEncodable {}
 extension AuditEntry: ResponseEncodable {}
 extension NodeStatus: ResponseEncodable {}
 extension ClusterSummary: ResponseEncodable {}
+extension ClusterSettingInfo: ResponseEncodable {}

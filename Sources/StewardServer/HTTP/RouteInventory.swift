@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOSSL
 import PostgresNIO
+import StewardCluster
 import StewardConfiguration
 import StewardModel
 
@@ -19,7 +20,10 @@ public enum RouteInventory {
     public static func routes() throws -> Set<Route> {
         let configuration = try NodeConfiguration(file: PropertiesFile(path: "inventory", text: "server.appdata.dir=/nonexistent\n"))
         let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "none", password: nil, database: nil, tls: .disable))
-        let runtime = NodeRuntime(configuration: configuration, nodeID: NodeID(), clusterID: ClusterID(), database: client,
+        let membership = NodeMembership(nodeID: NodeID(), nodeName: configuration.nodeName, clusterID: ClusterID(),
+                                        incarnation: Incarnation(0), limits: .init(configuration.bootstrapSettings))
+        let runtime = NodeRuntime(configuration: configuration, membership: membership,
+                                  settings: LiveSettings(configuration.bootstrapSettings, version: 0), database: client,
                                   logger: Logger(label: "steward.inventory"))
         let listeners = Listeners(runtime: runtime, tls: TLSConfiguration.makeServerConfiguration(certificateChain: [], privateKey: .file("/nonexistent")),
                                   hasher: PasswordHasher(cost: 4), logger: runtime.logger)

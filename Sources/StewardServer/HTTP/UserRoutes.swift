@@ -35,7 +35,7 @@ struct UserRoutes {
         let admin = try context.requireIdentity()
         let body = try await request.decode(as: NewUserRequest.self, context: context)
         try Self.checkUsername(body.username)
-        try Self.checkPassword(body.password, minimum: runtime.configuration.security.passwordMinimumLength)
+        try Self.checkPassword(body.password, minimum: runtime.cluster.passwordMinimumLength)
         let hash = try await hasher.hash(body.password)
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
@@ -83,7 +83,7 @@ struct UserRoutes {
         let admin = try context.requireIdentity()
         let name = try context.parameters.require("username")
         let body = try await request.decode(as: PasswordChangeRequest.self, context: context)
-        try Self.checkPassword(body.newPassword, minimum: runtime.configuration.security.passwordMinimumLength)
+        try Self.checkPassword(body.newPassword, minimum: runtime.cluster.passwordMinimumLength)
         let hash = try await hasher.hash(body.newPassword)
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime

@@ -50,7 +50,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let cookie = request.cookies[Self.sessionCookie]?.value, !cookie.isEmpty else { return nil }
         let hash = SecretTokens.hash(cookie)
         let sessions = SessionRepository(logger: runtime.logger)
-        let idle = runtime.configuration.security.sessionIdleTimeout
+        let idle = runtime.cluster.sessionIdleTimeout
         guard let (user, csrf) = try await withDeadline(.seconds(5), "session check", { try await sessions.authenticate(hash: hash, idle: idle, on: client) })
         else { return nil }
         return Identity(user: user, credential: .session(hash: hash, csrfToken: csrf))

@@ -21,7 +21,7 @@ struct LoginService: Sendable {
     /// Runs `body` on the same connection, inside the login's transaction (sessions, tokens).
     func login(username: String, password: String, source: String,
                onSuccess: @escaping @Sendable (UserRecord, PostgresConnection) async throws -> Void) async throws -> Outcome {
-        let security = runtime.configuration.security
+        let security = runtime.cluster
         let attempts = LoginAttemptRepository(logger: runtime.logger)
         let audit = AuditTrail(runtime: runtime)
         let hasher = self.hasher

@@ -1,5 +1,6 @@
 import Hummingbird
 import PostgresNIO
+import StewardConfiguration
 import StewardDatabase
 
 extension NodeRuntime {
@@ -10,7 +11,7 @@ extension NodeRuntime {
         do {
             return try await database.withTransaction(logger: logger, body)
         } catch let error as PostgresTransactionError {
-            if let inner = error.closureError, inner is any HTTPResponseError || inner is NodeRepository.OperationRefusal { throw inner }
+            if let inner = error.closureError, inner is any HTTPResponseError || inner is NodeRepository.OperationRefusal || inner is ClusterSettingError { throw inner }
             throw DatabaseError.readable(error)
         }
     }

@@ -5,45 +5,45 @@ import StewardConfiguration
 import StewardModel
 import Synchronization
 
-/// What a running node knows about itself, shared by its routes and services.
+/// What a running node's HTTP side knows, shared by its routes: the configuration, the membership
+/// (who this node is and whether it may work), the cluster's live settings and the database pool.
 /// The database is the source of truth; this is the node's cache of its own part.
 public final class NodeRuntime: Sendable {
     public let configuration: NodeConfiguration
-    public let nodeID: NodeID
-    public let clusterID: ClusterID
+    public let membership: NodeMembership
+    public let settings: LiveSettings
     public let database: PostgresClient
     public let logger: Logger
-    private let membership: Mutex<MembershipStateMachine>
     private let inFlight = Atomic<Int>(0)
     let agents = AgentConnections()
 
-    public init(configuration: NodeConfiguration, nodeID: NodeID, clusterID: ClusterID, database: PostgresClient, logger: Logger) {
+    public init(configuration: NodeConfiguration, membership: NodeMembership, settings: LiveSettings, database: PostgresClient, logger: Logger) {
         self.configuration = configuration
-        self.nodeID = nodeID
-        self.clusterID = clusterID
+        self.membership = membership
+        self.settings = settings
         self.database = database
         self.logger = logger
-        let limits = MembershipStateMachine.Limits(
-            offlineAfter: configuration.cluster.nodeOfflineAfter, maxClockSkew: configuration.cluster.maxClockSkew)
-        membership = Mutex(MembershipStateMachine(limits: limits, startedAt: .now))
     }
 
     public var nodeName: String { configuration.nodeName }
+    public var nodeID: NodeID { membership.nodeID }
+    public var clusterID: ClusterID { membership.clusterID }
+    public var state: MembershipState { membership.state }
+    public var clockSkew: Duration { membership.clockSkew }
 
-    public var state: MembershipState { membership.withLock { $0.state } }
-
-    public var clockSkew: Duration { membership.withLock { $0.clockSkew } }
+    /// The cluster's settings as this node last read them (at most one heartbeat old).
+    public var cluster: ClusterSettings { settings.current }
 
     /// Online and inside its lease, right now. A node that was paused fails this the moment it
     /// wakes, before any heartbeat: it never serves as online while the others think it offline.
-    public var acceptsWork: Bool { membership.withLock { $0.acceptsWork(at: .now) } }
-
-    /// Feeds one event to the membership state machine; the caller carries out the actions.
-    func membershipEvent(_ event: (inout MembershipStateMachine) -> [MembershipStateMachine.Action]) -> [MembershipStateMachine.Action] {
-        membership.withLock { event(&$0) }
-    }
+    public var acceptsWork: Bool { membership.acceptsWork }
 
     var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
     func requestStarted() { inFlight.add(1, ordering: .relaxed) }
     func requestFinished() { inFlight.subtract(1, ordering: .relaxed) }
+
+    /// The figures the heartbeat publishes.
+    var figures: MembershipRuntime.Figures {
+        MembershipRuntime.Figures(requestsInFlight: requestsInFlight, agentsConnected: agents.count)
+    }
 }

@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import StewardAppData
+import StewardCluster
 import StewardConfiguration
 import StewardDatabase
 import StewardModel
@@ -37,7 +38,7 @@ public struct StewardNode {
             sink.redact(secret.value)
         }
         for warning in configuration.warnings { logger.warning("\(warning)") }
-        let adminPassword = try FirstAdmin.environmentPassword(minimumLength: configuration.security.passwordMinimumLength)
+        let adminPassword = try FirstAdmin.environmentPassword(minimumLength: configuration.bootstrapSettings.passwordMinimumLength)
         if let adminPassword { sink.redact(adminPassword) }
         let startup = NodeStartup(configuration: configuration)
         try startup.checkPorts()
@@ -63,26 +64,35 @@ public struct StewardNode {
         let fingerprints = try KeyFingerprints.node(configuration, tlsFingerprint: try tls.entry.fingerprint())
         let joined = try await join(connector: connector, layout: startup.layout, firstAdmin: firstAdmin, fingerprints: fingerprints,
                                     logger: databaseLogger)
+        for conflict in configuration.settingConflicts(with: joined.settings) { logger.warning("\(conflict)") }
         let client = try connector.makeClient(logger: databaseLogger)
-        let runtime = NodeRuntime(
-            configuration: configuration, nodeID: joined.nodeID, clusterID: joined.cluster.clusterID,
-            database: client, logger: logger)
+        let membership = NodeMembership(
+            nodeID: joined.registered.nodeID, nodeName: configuration.nodeName, clusterID: joined.cluster.clusterID,
+            incarnation: joined.registered.incarnation, limits: .init(joined.settings))
+        let settings = LiveSettings(joined.settings, version: joined.settingsVersion)
+        let runtime = NodeRuntime(configuration: configuration, membership: membership, settings: settings, database: client, logger: logger)
+        let presence = MembershipRuntime(
+            membership: membership, settings: settings,
+            connection: DedicatedConnection(connector: connector, purpose: "heartbeat", logger: databaseLogger),
+            appDataDirectory: configuration.appDataDirectory, logger: logger, figures: { runtime.figures })
 
         let applications = try Listeners(runtime: runtime, tls: tls.configuration, hasher: hasher, logger: logger).applications()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: client),
             .init(service: LogConfigurationWatcher(path: startup.layout.logConfigurationFile, sink: sink, logger: logger)),
-            .init(service: NodePresenceService(runtime: runtime, interval: configuration.cluster.heartbeatInterval)),
+            .init(service: NodePresenceService(runtime: presence)),
+            .init(service: AgentPermitWatcher(runtime: runtime)),
         ]
         services += applications.map { .init(service: $0) }
-        services.append(.init(service: ShutdownSentinel(runtime: runtime, drainDelay: configuration.shutdownDrainDelay),
+        services.append(.init(service: ShutdownSentinel(runtime: presence, drainDelay: configuration.shutdownDrainDelay),
                               successTerminationBehavior: .ignore))
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout
         groupConfiguration.maximumCancellationDuration = .seconds(5)
 
         logger.notice("node online", metadata: [
-            "cluster": "\(joined.cluster.clusterID)", "node.id": "\(joined.nodeID)",
+            "cluster": "\(joined.cluster.clusterID)", "node.id": "\(joined.registered.nodeID)",
+            "incarnation": "\(joined.registered.incarnation)",
             "http": "\(configuration.bindAddress):\(configuration.httpPort)",
             "https": "\(configuration.bindAddress):\(configuration.httpsPort)",
             "websocket": "\(configuration.bindAddress):\(configuration.webSocketPort)",
@@ -94,7 +104,9 @@ public struct StewardNode {
             failure = error
             logger.error("stopped on error: \(error)")
         }
-        await markStopped(connector: connector, nodeID: joined.nodeID, logger: databaseLogger)
+        if !membership.state.isFenced {
+            await markStopped(connector: connector, registered: joined.registered, logger: databaseLogger)
+        }
         withExtendedLifetime(lock) {}
         logger.notice("stopped")
         if let failure { throw failure }
@@ -103,12 +115,12 @@ public struct StewardNode {
     func join(connector: DatabaseConnector, layout: AppDataLayout, firstAdmin: FirstAdmin, fingerprints: ClusterFingerprints,
               logger: Logger) async throws -> ClusterJoin.Result {
         let connection = try await connector.connect(logger: logger)
+        let node = configuration.nodeName
         let join = ClusterJoin(
             configuration: configuration, appData: AppDataVerifier(layout: layout), claimAppData: options.claimAppData,
-            host: ProcessInfo.processInfo.hostName, firstAdmin: firstAdmin, fingerprints: fingerprints,
-            rules: JoinRules(activeWithin: configuration.cluster.nodeOfflineAfter, maxNodes: configuration.cluster.maxNodes,
-                             rejoin: options.rejoin),
-            acceptNewCertificate: options.acceptNewCertificate, logger: logger)
+            host: ProcessInfo.processInfo.hostName, fingerprints: fingerprints, rejoin: options.rejoin,
+            acceptNewCertificate: options.acceptNewCertificate,
+            prepare: { connection in try await firstAdmin.createIfNeeded(node: node, on: connection) }, logger: logger)
         let result: ClusterJoin.Result
         do {
             result = try await join.run(on: connection)
@@ -125,12 +137,13 @@ public struct StewardNode {
     }
 
     /// On its own connection: by now the pool has shut down with the rest of the group.
-    func markStopped(connector: DatabaseConnector, nodeID: NodeID, logger: Logger) async {
+    func markStopped(connector: DatabaseConnector, registered: NodeRepository.Registered, logger: Logger) async {
         do {
             try await withDeadline(.seconds(5), "marking the node stopped") {
                 let connection = try await connector.connect(logger: logger)
-                try await NodeRepository(logger: logger).markStopped(nodeID, on: connection)
+                let marked = try await NodeRepository(logger: logger).markStopped(registered.nodeID, incarnation: registered.incarnation, on: connection)
                 try await connection.close()
+                if !marked { logger.notice("not marked stopped: the node's row belongs to another incarnation now") }
             }
         } catch {
             logger.warning("could not mark the node stopped in the database: \(error)")

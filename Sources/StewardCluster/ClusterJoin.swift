@@ -7,29 +7,49 @@ import StewardDatabase
 import StewardModel
 
 /// The start-up conversation with the shared database, all in one transaction under the schema
-/// lock: migrate, create or check the cluster row, match it with appdata's `cluster.id`, and
-/// register this node. Nodes starting together queue on the lock, so exactly one of them creates
-/// the cluster and writes `cluster.id`; the others find both already there.
-struct ClusterJoin {
+/// lock: migrate, create or check the cluster row, match it with appdata's `cluster.id`, seed and read
+/// the cluster settings, and register this start of the node as a new incarnation. Nodes starting
+/// together queue on the lock, so exactly one of them creates the cluster and writes `cluster.id`;
+/// the others find both already there.
+public struct ClusterJoin: Sendable {
     let configuration: NodeConfiguration
     let appData: AppDataVerifier
     /// Write `cluster.id` into an appdata folder that has none (an operator's explicit choice).
     let claimAppData: Bool
     let host: String
-    let firstAdmin: FirstAdmin
     let fingerprints: ClusterFingerprints
-    let rules: JoinRules
+    let rejoin: Bool
     let acceptNewCertificate: Bool
+    /// Runs inside the join's transaction once the cluster exists (the first admin account is made here).
+    let prepare: @Sendable (PostgresConnection) async throws -> Void
     let logger: Logger
 
-    struct Result {
-        let cluster: ClusterRecord
-        let nodeID: NodeID
-        let createdCluster: Bool
-        let appliedMigrations: [Int]
+    public init(configuration: NodeConfiguration, appData: AppDataVerifier, claimAppData: Bool, host: String,
+                fingerprints: ClusterFingerprints, rejoin: Bool, acceptNewCertificate: Bool,
+                prepare: @escaping @Sendable (PostgresConnection) async throws -> Void, logger: Logger) {
+        self.configuration = configuration
+        self.appData = appData
+        self.claimAppData = claimAppData
+        self.host = host
+        self.fingerprints = fingerprints
+        self.rejoin = rejoin
+        self.acceptNewCertificate = acceptNewCertificate
+        self.prepare = prepare
+        self.logger = logger
     }
 
-    func run(on connection: PostgresConnection) async throws -> Result {
+    public struct Result: Sendable {
+        public let cluster: ClusterRecord
+        public let registered: NodeRepository.Registered
+        public let createdCluster: Bool
+        public let appliedMigrations: [Int]
+        public let settings: ClusterSettings
+        public let settingsVersion: Int64
+        /// Members of the cluster (this node included) once it has joined.
+        public let memberCount: Int
+    }
+
+    public func run(on connection: PostgresConnection) async throws -> Result {
         do {
             return try await joinInTransaction(connection)
         } catch {
@@ -63,14 +83,20 @@ struct ClusterJoin {
                 try appData.writeClusterID(cluster.clusterID)
                 createdCluster = true
             }
+            let settingsRepository = SettingsRepository(logger: logger)
+            try await settingsRepository.seed(configuration.bootstrapSettings, by: configuration.nodeName, on: connection)
+            let (settings, version) = try await settingsRepository.load(on: connection)
             try await checkFingerprints(on: connection, newCluster: createdCluster)
-            try await firstAdmin.createIfNeeded(node: configuration.nodeName, on: connection)
+            try await prepare(connection)
             let registration = NodeRegistration(
                 name: configuration.nodeName, host: host, httpPort: configuration.httpPort,
                 httpsPort: configuration.httpsPort, webSocketPort: configuration.webSocketPort,
                 softwareVersion: StewardVersion.current, pid: getpid())
-            let nodeID = try await NodeRepository(logger: logger).register(registration, rules: rules, on: connection)
-            return Result(cluster: cluster, nodeID: nodeID, createdCluster: createdCluster, appliedMigrations: migration.applied)
+            let rules = JoinRules(activeWithin: settings.nodeOfflineAfter, maxNodes: settings.maxNodes, rejoin: rejoin)
+            let registered = try await NodeRepository(logger: logger).register(registration, rules: rules, on: connection)
+            let members = try await NodeRepository(logger: logger).statuses(on: connection).filter { $0.stateCode.isMember }.count
+            return Result(cluster: cluster, registered: registered, createdCluster: createdCluster, appliedMigrations: migration.applied,
+                          settings: settings, settingsVersion: version, memberCount: members)
         }
     }
 

@@ -1,4 +1,4 @@
-import StewardDatabase
+
 import StewardModel
 
 /// Whether this binary may work against the cluster as the database describes it.

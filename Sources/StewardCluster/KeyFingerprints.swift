@@ -5,14 +5,14 @@ import StewardDatabase
 
 /// What this node holds, as fingerprints the cluster can compare without learning the secrets:
 /// an HMAC of the master key (a plain hash of a key is a needless gift), and the certificate's SHA-256.
-enum KeyFingerprints {
+public enum KeyFingerprints {
     static let noMasterKey = "none"
 
-    static func node(_ configuration: NodeConfiguration, tlsFingerprint: String) throws -> ClusterFingerprints {
+    public static func node(_ configuration: NodeConfiguration, tlsFingerprint: String) throws -> ClusterFingerprints {
         ClusterFingerprints(masterKey: try masterKey(configuration.masterKeyFile), tls: "sha256:" + tlsFingerprint)
     }
 
-    static func masterKey(_ file: String?) throws -> String {
+    public static func masterKey(_ file: String?) throws -> String {
         guard let file else { return noMasterKey }
         guard let key = FileManager.default.contents(atPath: file), !key.isEmpty else {
             throw DatabaseError(.query, "server.master.key.file \(file) is empty or unreadable")
@@ -23,7 +23,7 @@ enum KeyFingerprints {
 
     /// Compares the node with the cluster; returns what the cluster should record (filling gaps, or a
     /// new certificate the operator accepted), or throws naming both fingerprints.
-    static func reconcile(cluster: ClusterFingerprints, node: ClusterFingerprints, acceptNewCertificate: Bool) throws -> ClusterFingerprints? {
+    public static func reconcile(cluster: ClusterFingerprints, node: ClusterFingerprints, acceptNewCertificate: Bool) throws -> ClusterFingerprints? {
         var recorded = cluster
         if let expected = cluster.masterKey, expected != node.masterKey {
             throw DatabaseError(.query,

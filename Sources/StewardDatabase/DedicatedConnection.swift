@@ -1,0 +1,55 @@
+import Logging
+import PostgresNIO
+
+/// One connection kept for one purpose (the heartbeat, LISTEN, the leader), outside the pool, so that
+/// no load on the pool can delay it. It connects on first use and again after any failure; an
+/// operation that misses its deadline gets the connection closed under it, since a query still
+/// running on it would otherwise hold up the next one.
+public actor DedicatedConnection {
+    let connector: DatabaseConnector
+    let purpose: String
+    let logger: Logger
+    private var connection: PostgresConnection?
+
+    public init(connector: DatabaseConnector, purpose: String, logger: Logger) {
+        self.connector = connector
+        self.purpose = purpose
+        self.logger = logger
+    }
+
+    /// Runs `body` on the connection within `limit` (connecting included).
+    public func run<T: Sendable>(_ limit: Duration, _ what: String,
+                                 _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await withDeadline(limit, what) {
+                let connection = try await self.open()
+                return try await body(connection)
+            }
+        } catch {
+            if !Self.leavesConnectionUsable(error) { discard() }
+            throw error
+        }
+    }
+
+    /// A refusal the server reported, or one of ours, leaves the connection as it was; a timeout, a lost
+    /// connection or anything unknown does not.
+    static func leavesConnectionUsable(_ error: any Error) -> Bool {
+        if let psql = error as? PSQLError { return psql.serverInfo != nil }
+        if let database = error as? DatabaseError { return database.code != .timeout && database.code != .unreachable }
+        return error is IncarnationFenced
+    }
+
+    func open() async throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        let fresh = try await connector.connect(logger: logger)
+        connection = fresh
+        return fresh
+    }
+
+    /// Drops the connection; the next `run` makes a new one. Closing waits for nobody.
+    public func discard() {
+        guard let old = connection else { return }
+        connection = nil
+        Task { try? await old.close() }
+    }
+}

@@ -1,0 +1,19 @@
+import Logging
+import ServiceLifecycle
+import StewardCluster
+
+/// Sends the agents away when this node loses its work permit (draining, offline, fenced, upgrade
+/// required): each is told why and asked to reconnect to another node.
+struct AgentPermitWatcher: Service {
+    let runtime: NodeRuntime
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await update in runtime.membership.permitUpdates() {
+                if case .revoked(let reason) = update, runtime.agents.count > 0 {
+                    runtime.agents.closeAll(reason: "node \(runtime.nodeName) is leaving service: \(reason)")
+                }
+            }
+        }
+    }
+}
