@@ -148,7 +148,7 @@ public struct MembershipStateMachine: Sendable {
 
     /// SIGTERM: from any state, readiness turns off at once.
     public mutating func shutdownRequested() -> [Action] {
-        guard state != .stopping else { return [] }
+        guard state != .stopping, !state.isFenced else { return [] }  // a fenced process writes nothing, ever
         let wasWorking = state == .online
         state = .stopping
         return (wasWorking ? [.stopWork(reason: "shutting down")] : []) + [.recordState(state)]

@@ -133,6 +133,5 @@ public struct ShutdownSentinel: Service {
         runtime.logger.notice("shutting down: draining for \(drainDelay), then finishing requests in flight")
         await MembershipDriver(runtime: runtime).perform(runtime.membership.handle { machine, _ in machine.shutdownRequested() })
         if drainDelay > .zero { try? await runtime.membership.clock.sleep(for: drainDelay) }
-        runtime.membership.finishUpdates()
     }
 }

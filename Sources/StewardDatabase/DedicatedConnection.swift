@@ -46,6 +46,14 @@ public actor DedicatedConnection {
         return fresh
     }
 
+    /// Closes the connection for good (at shutdown: a connection must be closed before it is released).
+    public func close() async {
+        guard let old = connection else { return }
+        connection = nil
+        let what = "closing the \(purpose) connection"
+        try? await withDeadline(.seconds(2), what) { try await old.close() }
+    }
+
     /// Drops the connection; the next `run` makes a new one. Closing waits for nobody.
     public func discard() {
         guard let old = connection else { return }

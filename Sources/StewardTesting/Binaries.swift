@@ -17,6 +17,13 @@ public enum Binaries {
         return path
     }
 
+    /// The release build of an executable (`swift build -c release --product NAME`; Scripts/test makes
+    /// the server's), or nil when there is none.
+    public static func release(_ name: String) -> String? {
+        let path = packageRoot + "/.build/release/" + name
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
     /// The package's root folder (for `appdata-template/` and `Scripts/`).
     public static var packageRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

@@ -15,12 +15,12 @@ public final class ServerProcess: Sendable {
 
     /// `wrapper` runs before the server (for example `faketime -f +90s`), which it may exec or fork.
     init(name: String, configFile: String, ports: [Int], outputFile: String, arguments: [String], environment: [String: String],
-         wrapper: [String] = []) throws {
+         wrapper: [String] = [], binary: String? = nil) throws {
         self.name = name
         self.configFile = configFile
         (httpPort, httpsPort, webSocketPort) = (ports[0], ports[1], ports[2])
         self.outputFile = outputFile
-        let command = wrapper + [try Binaries.path("steward-server"), "--config", configFile] + arguments
+        let command = wrapper + [try binary ?? Binaries.path("steward-server"), "--config", configFile] + arguments
         process = try ChildProcess(command[0], Array(command.dropFirst()), environment: environment, outputFile: outputFile)
         Watchdog.shared.watch(pid: process.pid)
     }

@@ -103,7 +103,8 @@ public final class TestCluster: Sendable {
     /// `environment` is added to the test process's; the first admin's password is given unless
     /// `adminPassword` is false.
     public func launch(_ name: String, extra: [String: String?] = [:], arguments: [String] = [], rawConfig: String? = nil,
-                       environment: [String: String] = [:], adminPassword: Bool = true, wrapper: [String] = []) throws -> ServerProcess {
+                       environment: [String: String] = [:], adminPassword: Bool = true, wrapper: [String] = [],
+                       binary: String? = nil) throws -> ServerProcess {
         var environment = environment
         if adminPassword { environment["STEWARD_ADMIN_PASSWORD"] = Self.adminPassword }
         let free = try FreePorts.take(3)
@@ -117,15 +118,17 @@ public final class TestCluster: Sendable {
         let configFile = try folder.write("nodes/\(name)/installed.properties", text)
         let process = try ServerProcess(name: name, configFile: configFile, ports: ports,
                                         outputFile: folder.file("nodes/\(name)/output.log"), arguments: arguments,
-                                        environment: environment, wrapper: wrapper)
+                                        environment: environment, wrapper: wrapper, binary: binary)
         nodes.withLock { $0.append(process) }
         return process
     }
 
     /// Launches `name` and waits until it is ready (online, taking work).
     public func start(_ name: String, extra: [String: String?] = [:], arguments: [String] = [],
-                      environment: [String: String] = [:], adminPassword: Bool = true, wrapper: [String] = []) async throws -> ServerProcess {
-        let node = try launch(name, extra: extra, arguments: arguments, environment: environment, adminPassword: adminPassword, wrapper: wrapper)
+                      environment: [String: String] = [:], adminPassword: Bool = true, wrapper: [String] = [],
+                      binary: String? = nil) async throws -> ServerProcess {
+        let node = try launch(name, extra: extra, arguments: arguments, environment: environment, adminPassword: adminPassword,
+                              wrapper: wrapper, binary: binary)
         try await node.waitUntilReady()
         return node
     }

@@ -21,6 +21,9 @@ struct AccessControlTests {
         "GET /api/v1/cluster/nodes/{node}": .viewer,
         "POST /api/v1/cluster/nodes/{node}/drain": .operator,
         "DELETE /api/v1/cluster/nodes/{node}": .operator,
+        "GET /api/v1/cluster/settings": .admin,
+        "GET /api/v1/cluster/settings/{key}": .admin,
+        "PUT /api/v1/cluster/settings/{key}": .admin,
         "GET /api/v1/users": .admin,
         "POST /api/v1/users": .admin,
         "PATCH /api/v1/users/{username}": .admin,
@@ -58,6 +61,7 @@ struct AccessControlTests {
                     .replacingOccurrences(of: "{username}", with: "no-such-user")
                     .replacingOccurrences(of: "{id}", with: UUID().uuidString)
                     .replacingOccurrences(of: "{node}", with: "no-such-node")
+                    .replacingOccurrences(of: "{key}", with: "no.such.key")
                 let unauthenticated = try await anonymous.raw(.init(rawValue: method), path, body: Data("{}".utf8))
                 if let required {
                     #expect(unauthenticated.status == 401, "\(route) without credentials: \(unauthenticated.status)")

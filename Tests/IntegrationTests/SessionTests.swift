@@ -135,9 +135,9 @@ struct SessionTests {
             #expect(aliveAfterIdle, "the session in use answered after its idle timeout had passed since login")
             #expect(try await StewardClient(baseURL: idleNode.httpURL, session: unused).raw(.GET, "/api/v1/auth/me").status == 401)
 
-            let strictNode = try await cluster.start("node-b", extra: [
-                "security.session.idle.timeout": "6s", "security.session.absolute.timeout": "8s",
-            ])
+            // Session limits are cluster settings: changed once, for every node (node-b reads it as it joins).
+            _ = try await cluster.adminClient(idleNode).setClusterSetting("security.session.absolute.timeout", to: "8s")
+            let strictNode = try await cluster.start("node-b")
             let busy = try await session(strictNode)
             cluster.neverLog(busy.cookie)
             let busyClient = StewardClient(baseURL: strictNode.httpURL, session: busy)

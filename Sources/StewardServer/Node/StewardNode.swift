@@ -71,9 +71,9 @@ public struct StewardNode {
             incarnation: joined.registered.incarnation, limits: .init(joined.settings))
         let settings = LiveSettings(joined.settings, version: joined.settingsVersion)
         let runtime = NodeRuntime(configuration: configuration, membership: membership, settings: settings, database: client, logger: logger)
+        let heartbeatConnection = DedicatedConnection(connector: connector, purpose: "heartbeat", logger: databaseLogger)
         let presence = MembershipRuntime(
-            membership: membership, settings: settings,
-            connection: DedicatedConnection(connector: connector, purpose: "heartbeat", logger: databaseLogger),
+            membership: membership, settings: settings, connection: heartbeatConnection,
             appDataDirectory: configuration.appDataDirectory, logger: logger, figures: { runtime.figures })
 
         let applications = try Listeners(runtime: runtime, tls: tls.configuration, hasher: hasher, logger: logger).applications()
@@ -104,6 +104,8 @@ public struct StewardNode {
             failure = error
             logger.error("stopped on error: \(error)")
         }
+        membership.finishUpdates()
+        await heartbeatConnection.close()
         if !membership.state.isFenced {
             await markStopped(connector: connector, registered: joined.registered, logger: databaseLogger)
         }
