@@ -1,19 +1,11 @@
-import StewardModel
-
-/// What a node says first on every agent connection: who it is and which cluster it belongs to.
+/// What a node says first on every agent connection, before the peer has proved who it is: only
+/// the protocol versions it speaks. Nothing about the cluster (its id, the node's name or exact
+/// version) goes to an unauthenticated peer; that comes in the welcome, after authentication.
 public struct ServerHello: Codable, Sendable, Equatable {
     public static let type = "hello"
-    public let nodeName: String
-    public let nodeID: NodeID
-    public let clusterID: ClusterID
-    public let serverVersion: String
     public let protocolVersions: [Int]
 
-    public init(nodeName: String, nodeID: NodeID, clusterID: ClusterID, serverVersion: String, protocolVersions: [Int] = [AgentProtocol.version]) {
-        self.nodeName = nodeName
-        self.nodeID = nodeID
-        self.clusterID = clusterID
-        self.serverVersion = serverVersion
+    public init(protocolVersions: [Int] = [AgentProtocol.version]) {
         self.protocolVersions = protocolVersions
     }
 }

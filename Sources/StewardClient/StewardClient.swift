@@ -8,8 +8,9 @@ import NIOSSL
 import StewardModel
 
 /// The REST API client that `stewardctl` and the tests use. One client per base URL; requests
-/// share AsyncHTTPClient's process-wide client (with this client's TLS settings per request),
-/// so there is nothing to shut down.
+/// share one process-wide AsyncHTTPClient (with this client's TLS settings per request), so there
+/// is nothing to shut down. It never follows redirects: an API answer is the answer, and a
+/// redirect to another host must not take a token with it.
 public final class StewardClient: Sendable {
     /// How the client decides whether to trust the server's certificate.
     public enum Trust: Sendable {
@@ -31,6 +32,10 @@ public final class StewardClient: Sendable {
         }
     }
 
+    /// Lives as long as the process (a static is never released, so it needs no shutdown).
+    static let http = HTTPClient(eventLoopGroupProvider: .singleton,
+                                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
     public let baseURL: String
     let tls: TLSConfiguration
     let timeout: TimeAmount
@@ -45,9 +50,10 @@ public final class StewardClient: Sendable {
         switch trust {
         case .system: break
         case .caFile(let path):
+            // Only this CA, and the certificate must name the host in the URL: a certificate from
+            // the right CA for another host is refused (list the load balancer's name in it too).
             tls.trustRoots = .file(path)
-            // A cluster's self-signed certificate names its nodes, not necessarily the LB's address.
-            tls.certificateVerification = .noHostnameVerification
+            tls.certificateVerification = .fullVerification
         case .insecure: tls.certificateVerification = .none
         }
         self.tls = tls
@@ -98,7 +104,7 @@ public final class StewardClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+        let response = try await Self.http.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return RawResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(buffer: bytes))
     }

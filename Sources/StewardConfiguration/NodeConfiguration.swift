@@ -25,6 +25,7 @@ public struct NodeConfiguration: Sendable {
     public var bootstrapSettings = ClusterSettings.defaults
     /// The cluster settings this file sets explicitly, in canonical spelling.
     public var localSettings: [String: String] = [:]
+    public var listeners = ListenerConfiguration()
     public var database = DatabaseConfiguration()
     public var security = SecurityConfiguration()
     /// Unknown and duplicate keys: reported at start, never fatal.
@@ -74,6 +75,7 @@ public struct NodeConfiguration: Sendable {
         shutdownTimeout = try reader.duration("server.shutdown.timeout", default: shutdownTimeout)
         shutdownDrainDelay = try reader.duration("server.shutdown.drain.delay", default: shutdownDrainDelay, allowZero: true)
         (bootstrapSettings, localSettings) = try Self.localClusterSettings(reader)
+        listeners = try ListenerConfiguration(reader: reader)
         database = try DatabaseConfiguration(reader: reader)
         security = try SecurityConfiguration(reader: reader)
         warnings = file.duplicateWarnings + reader.unknownKeyWarnings()

@@ -3,6 +3,8 @@ public struct DatabaseError: Error, CustomStringConvertible {
     public enum Code: Sendable, Equatable {
         case unreachable, authentication, notSteward, schemaTooNew, softwareTooOld
         case migrationChanged, timeout, clusterMissing, query
+        /// Every pooled connection stayed busy for the whole wait: the caller should answer 503.
+        case busy
     }
 
     public let code: Code

@@ -70,7 +70,19 @@ public final class TestCluster: Sendable {
         if !keystoreEntries.isEmpty {
             let authorities = try TestKeystore.write(path: appData + "/conf/server.keystore", password: Self.keystorePassword, entries: keystoreEntries)
             keystoreAuthorities.withLock { $0 = authorities }
+            if let first = keystoreEntries.first, let pem = authorities[first.alias] {
+                _ = try folder.write("ca.pem", pem)
+            }
         }
+    }
+
+    /// The PEM file of the CA that signed the first keystore entry: what HTTPS clients of this cluster trust.
+    public var caFile: String { folder.file("ca.pem") }
+
+    /// An HTTPS client of `node` that checks the node's certificate against the cluster's CA.
+    public func client(_ node: ServerProcess, token: String? = nil, session: StewardClient.Session? = nil,
+                       timeout: Duration = .seconds(30)) -> StewardClient {
+        StewardClient(baseURL: node.httpsURL, trust: .caFile(caFile), token: token, session: session, timeout: timeout)
     }
 
     /// The properties a node of this cluster needs, on fresh ports; `extra` adds or overrides keys
@@ -140,9 +152,9 @@ public final class TestCluster: Sendable {
         return (status, node.output)
     }
 
-    /// An API client for `node` (its HTTP port unless `secure`), logged in as the first admin.
-    public func adminClient(_ node: ServerProcess, secure: Bool = false) async throws -> StewardClient {
-        let base = secure ? StewardClient(baseURL: node.httpsURL, trust: .insecure) : StewardClient(baseURL: node.httpURL)
+    /// An HTTPS API client for `node`, logged in as the first admin.
+    public func adminClient(_ node: ServerProcess) async throws -> StewardClient {
+        let base = client(node)
         if let token = adminToken.withLock({ $0 }) { return base.with(token: token) }
         let login = try await base.loginForToken(username: "admin", password: Self.adminPassword, tokenName: "tests")
         guard let token = login.token?.secret else { throw HarnessError("the admin login returned no token") }

@@ -8,6 +8,7 @@ public final class TestLoadBalancer: Sendable {
     public let passthroughPort: Int
     public let reencryptPort: Int
     public let agentPort: Int
+    public let terminatePort: Int
     public let configFile: String
     let process: ChildProcess
     let outputFile: String
@@ -17,8 +18,8 @@ public final class TestLoadBalancer: Sendable {
     /// Starts HAProxy in front of `nodes` (node-1, node-2, node-3 of the sample, in order).
     public init(nodes: [ServerProcess], caCertificatePEM: String, folder: TemporaryDirectory) async throws {
         let sample = try String(contentsOfFile: Binaries.packageRoot + "/Scripts/haproxy/haproxy.cfg.sample", encoding: .utf8)
-        let ports = try FreePorts.take(4)
-        (httpPort, passthroughPort, reencryptPort, agentPort) = (ports[0], ports[1], ports[2], ports[3])
+        let ports = try FreePorts.take(5)
+        (httpPort, passthroughPort, reencryptPort, agentPort, terminatePort) = (ports[0], ports[1], ports[2], ports[3], ports[4])
         let material = try SelfSignedCertificate.generate(commonName: "localhost")
         let lbPEM = try folder.write("haproxy/steward-lb.pem", material.chainPEM + material.privateKeyPEM, permissions: 0o600)
         let caFile = try folder.write("haproxy/steward-ca.pem", caCertificatePEM)
@@ -27,6 +28,7 @@ public final class TestLoadBalancer: Sendable {
             .replacingOccurrences(of: "bind :443\n", with: "bind 127.0.0.1:\(passthroughPort)\n")
             .replacingOccurrences(of: "bind :8443 ", with: "bind 127.0.0.1:\(reencryptPort) ")
             .replacingOccurrences(of: "bind :7919\n", with: "bind 127.0.0.1:\(agentPort)\n")
+            .replacingOccurrences(of: "bind :9443 ", with: "bind 127.0.0.1:\(terminatePort) ")
             .replacingOccurrences(of: "/etc/haproxy/steward-lb.pem", with: lbPEM)
             .replacingOccurrences(of: "/etc/haproxy/steward-ca.pem", with: caFile)
         text = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
@@ -61,6 +63,7 @@ public final class TestLoadBalancer: Sendable {
     public var httpURL: String { "http://127.0.0.1:\(httpPort)" }
     public var reencryptURL: String { "https://localhost:\(reencryptPort)" }
     public var passthroughURL: String { "https://localhost:\(passthroughPort)" }
+    public var terminateURL: String { "https://localhost:\(terminatePort)" }
     public var agentURL: String { "wss://localhost:\(agentPort)/ws/agent" }
 
     public func stop() async { await Self.stop(process) }

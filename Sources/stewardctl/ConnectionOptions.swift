@@ -9,7 +9,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "The cluster's URL, usually the load balancer (default: $STEWARD_URL, then the saved login).")
     var url: String?
 
-    @Option(name: .customLong("ca-file"), help: "A PEM file with the CA certificate to trust.")
+    @Option(name: .customLong("ca-file"), help: "A PEM file with the CA certificate to trust (default: $STEWARD_CA_FILE, then the saved login's). The certificate must also name the URL's host.")
     var caFile: String?
 
     @Flag(name: .long, help: "Do not check the server's TLS certificate (never across untrusted networks).")
@@ -32,7 +32,8 @@ struct ConnectionOptions: ParsableArguments {
         let saved = ClientConfigFile.load()
         let (base, isSaved) = try resolvedURL(saved)
         if insecure, caFile != nil { throw Failure("--insecure and --ca-file contradict each other; choose one") }
-        let ca = caFile ?? (isSaved ? saved.caFile : nil)
+        let fromEnvironment = ProcessInfo.processInfo.environment["STEWARD_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let ca = caFile ?? fromEnvironment ?? (isSaved ? saved.caFile : nil)
         let trust: StewardClient.Trust = insecure || (isSaved && caFile == nil && saved.insecure == true) ? .insecure : ca.map { .caFile($0) } ?? .system
         var token = ProcessInfo.processInfo.environment["STEWARD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         if token == nil, isSaved { token = saved.token }

@@ -37,7 +37,7 @@ struct NodeOnMigratedAppDataTests {
 
             let moved = try await cluster.start("node-a", extra: ["server.appdata.dir": value])
             let token = try await cluster.adminClient(moved).token ?? ""
-            let info = try await Binaries.stewardctl(["cluster", "info", "--url", moved.httpURL, "--json"],
+            let info = try await Binaries.stewardctl(["cluster", "info", "--url", moved.httpsURL, "--ca-file", cluster.caFile, "--json"],
                                                      environment: ["STEWARD_TOKEN": token, "STEWARD_CONFIG": "/nonexistent/stewardctl.json"])
             #expect(info.status == 0, "\(info.output)")
             let id = try #require(clusterID(destination))
@@ -97,7 +97,7 @@ struct NodeOnMigratedAppDataTests {
             #expect(clusterID(destination) != nil)
             #expect(clusterID(destination) == clusterID(cluster.appData))
             let token = try await cluster.adminClient(node).token ?? ""
-            let info = try await Binaries.stewardctl(["cluster", "info", "--url", node.httpURL, "--json"],
+            let info = try await Binaries.stewardctl(["cluster", "info", "--url", node.httpsURL, "--ca-file", cluster.caFile, "--json"],
                                                      environment: ["STEWARD_TOKEN": token, "STEWARD_CONFIG": "/nonexistent/stewardctl.json"])
             #expect(info.output.contains("node-b"), "\(info.output)")
             await node.stop()

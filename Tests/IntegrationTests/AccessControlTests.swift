@@ -53,7 +53,7 @@ struct AccessControlTests {
                 _ = try await admin.createUser("\(role.rawValue)-user", password: "password-of-\(role.rawValue)", role: role)
                 clients[role] = try await tokenClient(node, "\(role.rawValue)-user", "password-of-\(role.rawValue)", cluster)
             }
-            let anonymous = StewardClient(baseURL: node.httpURL)
+            let anonymous = cluster.client(node)
             for (route, required) in Self.expected.sorted(by: { $0.key < $1.key }) {
                 let parts = route.split(separator: " ")
                 let method = String(parts[0])
@@ -86,7 +86,7 @@ struct AccessControlTests {
     }
 
     func tokenClient(_ node: ServerProcess, _ user: String, _ password: String, _ cluster: TestCluster) async throws -> StewardClient {
-        let base = StewardClient(baseURL: node.httpURL)
+        let base = cluster.client(node)
         let login = try await base.loginForToken(username: user, password: password, tokenName: "roles")
         let token = try #require(login.token?.secret)
         cluster.neverLog(token)

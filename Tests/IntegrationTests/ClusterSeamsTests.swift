@@ -22,7 +22,8 @@ struct ClusterSeamsTests {
             let a = try await cluster.start("node-a")
             let b = try await cluster.start("node-b")
             let token = try #require(try await cluster.adminClient(a).token)
-            let environment = ["STEWARD_URL": a.httpURL, "STEWARD_TOKEN": token, "STEWARD_CONFIG": cluster.folder.file("none.json")]
+            let environment = ["STEWARD_URL": a.httpsURL, "STEWARD_CA_FILE": cluster.caFile, "STEWARD_TOKEN": token,
+                               "STEWARD_CONFIG": cluster.folder.file("none.json")]
             func ctl(_ arguments: [String]) async throws -> Shell.Output { try await Binaries.stewardctl(arguments, environment: environment) }
 
             let refused = try await ctl(["cluster", "settings", "set", "cluster.node.offline.after", "1500ms"])

@@ -27,13 +27,15 @@ struct LoadBalancerTests {
 
     func withBalancedCluster(_ body: (TestCluster, [ServerProcess], TestLoadBalancer, String) async throws -> Void) async throws {
         try await TestCluster.with { cluster in
-            let nodes = try await [cluster.start("node-1"), cluster.start("node-2"), cluster.start("node-3")]
+            // HAProxy (on loopback) ends TLS for variant C: the nodes take credentials on 8080 from it.
+            let proxy: [String: String?] = ["server.trusted.proxies": "127.0.0.1"]
+            let nodes = try await [cluster.start("node-1", extra: proxy), cluster.start("node-2", extra: proxy), cluster.start("node-3", extra: proxy)]
             let balancer = try await TestLoadBalancer(nodes: nodes, caCertificatePEM: cluster.caCertificate(), folder: cluster.folder)
             try await withAsyncCleanup {
                 let token = try #require(try await cluster.adminClient(nodes[0]).token)
                 try await waitFor("HAProxy to see three nodes up") {
                     var seen: Set<String> = []
-                    for _ in 0..<9 { if let answer = try? await ask(balancer.httpURL, token: token) { seen.insert(answer.node) } }
+                    for _ in 0..<9 { if let answer = try? await ask(balancer.reencryptURL, token: token) { seen.insert(answer.node) } }
                     return seen.count == 3
                 }
                 try await body(cluster, nodes, balancer, token)
@@ -46,30 +48,35 @@ struct LoadBalancerTests {
     @Test("cookie affinity holds while a node is up; a SIGKILLed node gets no more requests, and its users stay logged in")
     func affinityAndFailover() async throws {
         try await withBalancedCluster { _, nodes, balancer, token in
-            let first = try await ask(balancer.httpURL, token: token)
+            let first = try await ask(balancer.reencryptURL, token: token)
             let cookie = try #require(first.cookie)
-            for _ in 0..<5 { #expect(try await ask(balancer.httpURL, token: token, cookie: cookie).node == first.node) }
+            for _ in 0..<5 { #expect(try await ask(balancer.reencryptURL, token: token, cookie: cookie).node == first.node) }
             let victim = try #require(nodes.first { $0.name == first.node })
             await victim.kill9()
             // Within the health checks' fall time HAProxy stops routing to it; until then, redispatch.
             try await waitFor("HAProxy to route the dead node's users elsewhere") {
-                await routes(balancer.httpURL, token: token, cookie: cookie, count: 10) { $0 != first.node }
+                await routes(balancer.reencryptURL, token: token, cookie: cookie, count: 10) { $0 != first.node }
             }
         }
     }
 
-    @Test("HTTPS both ways: passed through (the node's certificate, source affinity) and re-encrypted (cookie affinity)")
+    @Test("HTTPS three ways: passed through (source affinity), re-encrypted and terminated to the trusted 8080 (cookie affinity); plain HTTP redirects")
     func https() async throws {
         try await withBalancedCluster { cluster, _, balancer, token in
-            let caFile = try cluster.folder.write("ca.pem", cluster.caCertificate())
-            let passthrough = try await ask(balancer.passthroughURL, token: token, trust: .caFile(caFile))
-            let again = try await ask(balancer.passthroughURL, token: token, trust: .caFile(caFile))
+            let passthrough = try await ask(balancer.passthroughURL, token: token, trust: .caFile(cluster.caFile))
+            let again = try await ask(balancer.passthroughURL, token: token, trust: .caFile(cluster.caFile))
             #expect(passthrough.node == again.node, "source affinity")
             #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: balancer.passthroughPort)) == "CN=steward")
             let reencrypted = try await ask(balancer.reencryptURL, token: token)
             let cookie = try #require(reencrypted.cookie)
             for _ in 0..<3 { #expect(try await ask(balancer.reencryptURL, token: token, cookie: cookie).node == reencrypted.node) }
             #expect(try TLSProbe.subject(await TLSProbe.peerCertificate(port: balancer.reencryptPort)) == "CN=localhost")
+            let terminated = try await ask(balancer.terminateURL, token: token)
+            let stuck = try #require(terminated.cookie)
+            for _ in 0..<3 { #expect(try await ask(balancer.terminateURL, token: token, cookie: stuck).node == terminated.node) }
+            let plain = try await StewardClient(baseURL: balancer.httpURL, token: token).raw(.GET, "/api/v1/cluster/info")
+            #expect(plain.status == 308)
+            #expect(plain.headers.first { $0.0.lowercased() == "location" }?.1.hasPrefix("https://") == true)
         }
     }
 
@@ -78,7 +85,7 @@ struct LoadBalancerTests {
         try await withBalancedCluster { _, _, balancer, _ in
             let messages = try await WebSocketProbe.exchange(url: balancer.agentURL, expecting: 1)
             let hello = try EnvelopeCoding.decode(try #require(messages.first), as: ServerHello.self)
-            #expect(hello.body.nodeName.hasPrefix("node-"))
+            #expect(hello.body.protocolVersions == [AgentProtocol.version])
         }
     }
 
@@ -86,27 +93,27 @@ struct LoadBalancerTests {
     func upgradeRoutesAround() async throws {
         try await withBalancedCluster { cluster, nodes, balancer, token in
             await nodes[2].stop()
-            let upgraded = try await cluster.start("node-3", extra: nodes[2].portSettings, environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
-            let admin = StewardClient(baseURL: upgraded.httpURL, token: token)
+            let upgraded = try await cluster.start("node-3", extra: nodes[2].portSettings.merging(["server.trusted.proxies": "127.0.0.1"]) { $1 }, environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
+            let admin = cluster.client(upgraded, token: token)
             try await waitFor("the older nodes to stand down", timeout: .seconds(10)) {
                 let states = try await admin.nodes().filter { $0.name != "node-3" }.map(\.state)
                 return states.allSatisfy { $0 == "offline (upgrade required)" }
             }
             #expect(try await admin.clusterInfo().clusterSoftwareVersion != StewardVersion.current.description)
             try await waitFor("HAProxy to route only to node-3") {
-                await routes(balancer.httpURL, token: token, count: 6) { $0 == "node-3" }
+                await routes(balancer.reencryptURL, token: token, count: 6) { $0 == "node-3" }
             }
             // The older nodes still answer liveness and the status API, and say why they are out.
-            let older = StewardClient(baseURL: nodes[0].httpURL, token: token)
+            let older = cluster.client(nodes[0], token: token)
             #expect(try await older.raw(.GET, "/health/live").status == 200)
             #expect(try await older.raw(.GET, "/health/ready").text.contains("upgrade required"))
             #expect(nodes[0].output.contains("upgrade required"))
             // Restarted on the new version, an older node comes back and gets traffic again.
             await nodes[0].stop()
-            _ = try await cluster.start("node-1", extra: nodes[0].portSettings, environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
+            _ = try await cluster.start("node-1", extra: nodes[0].portSettings.merging(["server.trusted.proxies": "127.0.0.1"]) { $1 }, environment: ["STEWARD_TEST_PRETEND_NEXT_VERSION": "1"])
             try await waitFor("HAProxy to send traffic to the upgraded node-1", timeout: .seconds(15)) {
                 var seen: Set<String> = []
-                for _ in 0..<6 { if let answer = try? await ask(balancer.httpURL, token: token) { seen.insert(answer.node) } }
+                for _ in 0..<6 { if let answer = try? await ask(balancer.reencryptURL, token: token) { seen.insert(answer.node) } }
                 return seen == ["node-1", "node-3"]
             }
         }

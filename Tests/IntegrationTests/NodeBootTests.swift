@@ -7,7 +7,7 @@ import Testing
 
 @Suite("A node boots and serves its three ports")
 struct NodeBootTests {
-    @Test("two nodes report one cluster id and their own names over HTTP and HTTPS")
+    @Test("two nodes report one cluster id and their own names over HTTPS")
     func twoNodesShareOneCluster() async throws {
         try await TestCluster.with { cluster in
             let a = try await cluster.start("node-a")
@@ -15,40 +15,48 @@ struct NodeBootTests {
             var clusterIDs: Set<ClusterID> = []
             var names: [String] = []
             for node in [a, b] {
-                for secure in [false, true] {
-                    let info = try await cluster.adminClient(node, secure: secure).clusterInfo()
-                    clusterIDs.insert(info.clusterID)
-                    names.append(info.nodeName)
-                    #expect(info.softwareVersion == StewardVersion.current.description)
-                    #expect(info.schemaVersion >= 1)
-                }
+                let info = try await cluster.adminClient(node).clusterInfo()
+                clusterIDs.insert(info.clusterID)
+                names.append(info.nodeName)
+                #expect(info.softwareVersion == StewardVersion.current.description)
+                #expect(info.schemaVersion >= 1)
             }
             #expect(clusterIDs.count == 1)
-            #expect(names == ["node-a", "node-a", "node-b", "node-b"])
+            #expect(names == ["node-a", "node-b"])
             let written = try String(contentsOfFile: cluster.appData + "/cluster.id", encoding: .utf8)
             #expect(ClusterID(written) == clusterIDs.first)
         }
     }
 
-    @Test("every port answers /health/live, /health/ready and the cluster info")
+    @Test("every port answers /health/live and /health/ready; each does only its own job")
     func everyPortServesHealth() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
             let token = try await cluster.adminClient(node).token
-            for url in [node.httpURL, node.httpsURL, "https://127.0.0.1:\(node.webSocketPort)"] {
-                let client = StewardClient(baseURL: url, trust: .insecure, token: token)
+            for url in [node.httpURL, node.httpsURL, "https://localhost:\(node.webSocketPort)"] {
+                let client = StewardClient(baseURL: url, trust: .caFile(cluster.caFile))
                 let live = try await client.raw(.GET, "/health/live")
                 #expect(live.status == 200, "\(url)/health/live")
                 let (ready, report) = try await client.readiness()
                 #expect(ready, "\(url)/health/ready: \(report)")
                 #expect(report.checks["database"] == "ok")
                 #expect(report.checks["schema"] == "ok")
-                _ = try await client.clusterInfo()
             }
+            // HTTPS serves the API; the agent port does not; plain HTTP refuses credentials and sends browsers to HTTPS.
+            #expect(try await cluster.client(node, token: token).clusterInfo().nodeName == "node-a")
+            let agentPort = try await StewardClient(baseURL: "https://localhost:\(node.webSocketPort)", trust: .caFile(cluster.caFile), token: token)
+                .raw(.GET, "/api/v1/cluster/info")
+            #expect(agentPort.status == 404, "\(agentPort.text)")
+            let plain = try await StewardClient(baseURL: node.httpURL, token: token).raw(.GET, "/api/v1/cluster/info")
+            #expect(plain.status == 403)
+            #expect(plain.text.contains("credentials are not accepted over plain HTTP: use https://127.0.0.1:\(node.httpsPort)/api/v1/cluster/info"), "\(plain.text)")
+            let browser = try await StewardClient(baseURL: node.httpURL).raw(.GET, "/")
+            #expect(browser.status == 308)
+            #expect(browser.headers.first { $0.0.lowercased() == "location" }?.1 == "https://127.0.0.1:\(node.httpsPort)/")
         }
     }
 
-    @Test("the agent port greets a TLS WebSocket client with the node's name and the cluster id")
+    @Test("the agent port greets a TLS WebSocket client with the protocol versions only: nothing about the cluster")
     func webSocketHello() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
@@ -57,9 +65,10 @@ struct NodeBootTests {
             let hello = try EnvelopeCoding.decode(messages[0], as: ServerHello.self)
             #expect(hello.v == AgentProtocol.version)
             #expect(hello.type == "hello")
-            #expect(hello.body.nodeName == "node-a")
-            #expect(hello.body.clusterID == info.clusterID)
-            #expect(hello.body.nodeID == info.nodeID)
+            #expect(hello.body.protocolVersions == [AgentProtocol.version])
+            for secret in [info.clusterID.description, info.nodeID.description, "node-a", StewardVersion.current.description] {
+                #expect(!messages[0].contains(secret), "the greeting gives away \(secret): \(messages[0])")
+            }
         }
     }
 

@@ -37,7 +37,7 @@ struct NodeOperationsTests {
     func liveLogLevel() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
-            let client = StewardClient(baseURL: node.httpURL)
+            let client = cluster.client(node)
             let log = cluster.logFile(of: "node-a")
             let configuration = cluster.appData + "/conf/server/log4j.properties"
             let original = try String(contentsOfFile: configuration, encoding: .utf8)
@@ -109,7 +109,7 @@ struct NodeOperationsTests {
                 "database.password.file": nil, "database.password": databasePassword,
                 "server.keystore.password.file": nil, "server.keystore.password": TestCluster.keystorePassword,
             ])
-            _ = try await cluster.adminClient(node, secure: true).clusterInfo()
+            _ = try await cluster.adminClient(node).clusterInfo()
             await node.stop()
             // A refused start with a wrong password must not echo it either.
             let (status, refusal) = try await cluster.refusal("node-b", extra: [

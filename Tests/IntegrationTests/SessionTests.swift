@@ -6,8 +6,8 @@ import Testing
 
 @Suite("Sessions and tokens are the cluster's, not a node's")
 struct SessionTests {
-    func session(_ node: ServerProcess) async throws -> StewardClient.Session {
-        try await StewardClient(baseURL: node.httpURL).loginForSession(username: "admin", password: TestCluster.adminPassword)
+    func session(_ node: ServerProcess, _ cluster: TestCluster) async throws -> StewardClient.Session {
+        try await cluster.client(node).loginForSession(username: "admin", password: TestCluster.adminPassword)
     }
 
     @Test("a session made on node A works on node B, and still does after A is SIGKILLed")
@@ -15,10 +15,10 @@ struct SessionTests {
         try await TestCluster.with { cluster in
             let a = try await cluster.start("node-a")
             let b = try await cluster.start("node-b")
-            let session = try await session(a)
+            let session = try await session(a, cluster)
             cluster.neverLog(session.cookie)
-            let onA = StewardClient(baseURL: a.httpURL, session: session)
-            let onB = StewardClient(baseURL: b.httpURL, session: session)
+            let onA = cluster.client(a, session: session)
+            let onB = cluster.client(b, session: session)
             #expect(try await onA.whoAmI().user.username == "admin")
             #expect(try await onB.whoAmI().authenticatedBy == "session")
             await a.kill9()
@@ -34,11 +34,11 @@ struct SessionTests {
         try await TestCluster.with { cluster in
             let a = try await cluster.start("node-a")
             let b = try await cluster.start("node-b")
-            let session = try await session(a)
+            let session = try await session(a, cluster)
             cluster.neverLog(session.cookie)
-            #expect(try await StewardClient(baseURL: a.httpURL, session: session).raw(.GET, "/api/v1/auth/me").status == 200)
-            try await StewardClient(baseURL: b.httpURL, session: session).logout()
-            #expect(try await StewardClient(baseURL: a.httpURL, session: session).raw(.GET, "/api/v1/auth/me").status == 401)
+            #expect(try await cluster.client(a, session: session).raw(.GET, "/api/v1/auth/me").status == 200)
+            try await cluster.client(b, session: session).logout()
+            #expect(try await cluster.client(a, session: session).raw(.GET, "/api/v1/auth/me").status == 401)
         }
     }
 
@@ -50,11 +50,11 @@ struct SessionTests {
             let created = try await admin.createToken(name: "deploy bot")
             cluster.neverLog(created.secret)
             for node in nodes {
-                #expect(try await StewardClient(baseURL: node.httpURL, token: created.secret).raw(.GET, "/api/v1/auth/me").status == 200)
+                #expect(try await cluster.client(node, token: created.secret).raw(.GET, "/api/v1/auth/me").status == 200)
             }
             try await cluster.adminClient(nodes[1]).revokeToken(created.info.id)
             for node in nodes {
-                #expect(try await StewardClient(baseURL: node.httpURL, token: created.secret).raw(.GET, "/api/v1/auth/me").status == 401)
+                #expect(try await cluster.client(node, token: created.secret).raw(.GET, "/api/v1/auth/me").status == 401)
             }
             let listed = try await admin.tokens().first { $0.id == created.info.id }
             #expect(listed?.revokedAt != nil)
@@ -67,11 +67,11 @@ struct SessionTests {
     func csrfRequired() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
-            let session = try await session(node)
+            let session = try await session(node, cluster)
             cluster.neverLog(session.cookie)
             let cookie = [("Cookie", "\(StewardClient.sessionCookie)=\(session.cookie)")]
             let body = Data(#"{"name":"csrf probe"}"#.utf8)
-            let plain = StewardClient(baseURL: node.httpURL)
+            let plain = cluster.client(node)
             let missing = try await plain.raw(.POST, "/api/v1/tokens", body: body, headers: cookie)
             #expect(missing.status == 403)
             #expect(missing.text.contains("X-CSRF-Token"))
@@ -113,12 +113,12 @@ struct SessionTests {
             let idleNode = try await cluster.start("node-a", extra: [
                 "security.session.idle.timeout": "6s", "security.session.absolute.timeout": "1h",
             ])
-            let unused = try await session(idleNode)
+            let unused = try await session(idleNode, cluster)
             cluster.neverLog(unused.cookie)
             var previousUse = ContinuousClock.now
-            let used = try await session(idleNode)
+            let used = try await session(idleNode, cluster)
             cluster.neverLog(used.cookie)
-            let usedClient = StewardClient(baseURL: idleNode.httpURL, session: used)
+            let usedClient = cluster.client(idleNode, session: used)
             let created = ContinuousClock.now
             var aliveAfterIdle = false
             while ContinuousClock.now - created < idle * 1.5 {
@@ -133,14 +133,14 @@ struct SessionTests {
                 try await Task.sleep(for: .seconds(1))
             }
             #expect(aliveAfterIdle, "the session in use answered after its idle timeout had passed since login")
-            #expect(try await StewardClient(baseURL: idleNode.httpURL, session: unused).raw(.GET, "/api/v1/auth/me").status == 401)
+            #expect(try await cluster.client(idleNode, session: unused).raw(.GET, "/api/v1/auth/me").status == 401)
 
             // Session limits are cluster settings: changed once, for every node (node-b reads it as it joins).
             _ = try await cluster.adminClient(idleNode).setClusterSetting("security.session.absolute.timeout", to: "8s")
             let strictNode = try await cluster.start("node-b")
-            let busy = try await session(strictNode)
+            let busy = try await session(strictNode, cluster)
             cluster.neverLog(busy.cookie)
-            let busyClient = StewardClient(baseURL: strictNode.httpURL, session: busy)
+            let busyClient = cluster.client(strictNode, session: busy)
             var statuses: [Int] = []
             for _ in 0..<11 {
                 statuses.append(try await busyClient.raw(.GET, "/api/v1/auth/me").status)

@@ -12,7 +12,8 @@ struct StewardctlClusterTests {
             let a = try await cluster.start("node-a")
             let b = try await cluster.start("node-b")
             let token = try #require(try await cluster.adminClient(a).token)
-            let environment = ["STEWARD_URL": a.httpURL, "STEWARD_TOKEN": token, "STEWARD_CONFIG": cluster.folder.file("none.json")]
+            let environment = ["STEWARD_URL": a.httpsURL, "STEWARD_CA_FILE": cluster.caFile, "STEWARD_TOKEN": token,
+                               "STEWARD_CONFIG": cluster.folder.file("none.json")]
             func ctl(_ arguments: [String]) async throws -> Shell.Output { try await Binaries.stewardctl(arguments, environment: environment) }
 
             let info = try await ctl(["cluster", "info"])
@@ -31,7 +32,7 @@ struct StewardctlClusterTests {
             let drained = try await ctl(["cluster", "nodes", "drain", "node-b"])
             #expect(drained.status == 0, "\(drained.output)")
             try await waitFor("node-b drained") {
-                try await StewardClient(baseURL: a.httpURL, token: token).node("node-b").detail == "drained"
+                try await cluster.client(a, token: token).node("node-b").detail == "drained"
             }
             let degraded = try await ctl(["cluster", "summary", "--json"])
             #expect(degraded.status == 5, "\(degraded.output)")
@@ -40,7 +41,7 @@ struct StewardctlClusterTests {
             #expect(try await ctl(["cluster", "nodes", "delete", "node-b"]).status == 0)
             #expect(try await ctl(["cluster", "summary"]).status == 0, "decommissioned nodes do not count")
             #expect(try await ctl(["cluster", "nodes", "get", "no-such-node"]).status == 1)
-            let unreachable = try await Binaries.stewardctl(["cluster", "info", "--url", "http://127.0.0.1:1"], environment: environment)
+            let unreachable = try await Binaries.stewardctl(["cluster", "info", "--url", "https://127.0.0.1:1"], environment: environment)
             #expect(unreachable.status == 3)
         }
     }

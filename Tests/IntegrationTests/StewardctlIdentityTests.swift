@@ -17,7 +17,7 @@ struct StewardctlIdentityTests {
             let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
             #expect(mode == 0o600)
             #expect(node.output.contains("its password is in \(file)"))
-            let login = try await StewardClient(baseURL: node.httpURL).loginForToken(username: "admin", password: password, tokenName: "t")
+            let login = try await cluster.client(node).loginForToken(username: "admin", password: password, tokenName: "t")
             #expect(login.user.role == .admin)
             cluster.neverLog(login.token?.secret ?? "")
             // A second node does not make another admin or touch the file.
@@ -53,12 +53,12 @@ struct StewardctlIdentityTests {
             #expect(users.map(\.username).sorted() == ["admin", "olivia"])
             #expect(try await ctl(["users", "set-role", "olivia", "viewer"]).output.contains("viewer"))
 
-            let oliviaToken = try #require(try await StewardClient(baseURL: node.httpURL)
+            let oliviaToken = try #require(try await cluster.client(node)
                 .loginForToken(username: "olivia", password: "olivia-password-1", tokenName: "o").token?.secret)
             cluster.neverLog(oliviaToken)
-            #expect(try await StewardClient(baseURL: node.httpURL, token: oliviaToken).raw(.GET, "/api/v1/auth/me").status == 200)
+            #expect(try await cluster.client(node, token: oliviaToken).raw(.GET, "/api/v1/auth/me").status == 200)
             #expect(try await ctl(["users", "disable", "olivia"]).status == 0)
-            #expect(try await StewardClient(baseURL: node.httpURL, token: oliviaToken).raw(.GET, "/api/v1/auth/me").status == 401)
+            #expect(try await cluster.client(node, token: oliviaToken).raw(.GET, "/api/v1/auth/me").status == 401)
 
             let lastAdmin = try await ctl(["users", "set-role", "admin", "viewer"])
             #expect(lastAdmin.status == 1)
@@ -80,7 +80,7 @@ struct StewardctlIdentityTests {
             #expect(try await ctl(["logout"]).status == 0)
             let after = try await ctl(["cluster", "info"])
             #expect(after.status == 4, "\(after.output)")
-            #expect(try await StewardClient(baseURL: node.httpURL, token: adminToken).raw(.GET, "/api/v1/auth/me").status == 401)
+            #expect(try await cluster.client(node, token: adminToken).raw(.GET, "/api/v1/auth/me").status == 401)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 /// `GET /api/v1/cluster/info`: which cluster and which node answered.
 public struct ClusterInfo: Codable, Sendable, Equatable {
     public let clusterID: ClusterID
@@ -32,4 +33,11 @@ public struct HealthReport: Codable, Sendable, Equatable {
 public struct ErrorBody: Codable, Sendable, Equatable {
     public let error: String
     public init(error: String) { self.error = error }
+
+    /// URLs in messages read as URLs: no `\/`.
+    public static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
 }

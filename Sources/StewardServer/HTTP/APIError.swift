@@ -17,7 +17,7 @@ struct APIError: HTTPResponseError {
         headers: [.wwwAuthenticate: "Bearer realm=\"steward\""])
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try JSONEncoder().encode(ErrorBody(error: message))
+        let body = try ErrorBody.encoder.encode(ErrorBody(error: message))
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))

@@ -1,49 +1,80 @@
 import Hummingbird
-import HummingbirdTLS
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOSSL
 import ServiceLifecycle
 
-/// The node's three listeners, one Hummingbird `Application` each (one per port), all bound
-/// to `server.bind.address`: HTTP, HTTPS, and the TLS WebSocket endpoint for agents.
-/// Every port serves the health checks and the API; only the WebSocket port upgrades.
+/// The node's three listeners, one Hummingbird `Application` each (one per port), all bound to
+/// `server.bind.address`, each with its own job (see docs/operations.md, "Ports"):
+/// - HTTP: health, and redirects to HTTPS; credentials only from a trusted proxy (TLS ended there).
+/// - HTTPS: the API (and, later, the console).
+/// - the agent port: the agent WebSocket channel and health, nothing else.
+/// Each is guarded: a cap on connections, deadlines for the handshake, the headers, the body and
+/// the next request, a header size limit and per-route body limits.
 struct Listeners {
     let runtime: NodeRuntime
     let tls: TLSConfiguration
     let hasher: PasswordHasher
     let logger: Logger
 
-    func applications() throws -> [any Service] {
+    var limits: ListenerLimits { ListenerLimits(runtime.configuration.listeners) }
+
+    /// The applications, and the counters of what each turned away.
+    func applications() throws -> (services: [any Service], counters: [ListenerCounters]) {
         let configuration = runtime.configuration
+        let listeners = configuration.listeners
         let address = configuration.bindAddress
+        let limits = self.limits
+        let context = try NIOSSLContext(configuration: tls)
+        let counters = [Listener.http, .https, .webSocket].map(ListenerCounters.init)
+        let http1 = HTTP1Channel.Configuration(
+            idleTimeout: limits.idle.timeAmount,
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderSize, maxHeaderListSize: limits.maxHeaderSize, maxHeaderFieldCount: 200))
         let http = Application(
             router: router(for: .http),
-            server: .http1(),
-            configuration: .init(address: .hostname(address, port: configuration.httpPort), serverName: "Steward"),
+            server: .guardedHTTP1(configuration: http1, tls: nil, limits: limits, counters: counters[0]),
+            configuration: .init(address: .hostname(address, port: configuration.httpPort), serverName: "Steward", backlog: 1024,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(listeners.httpMaxConnections)),
             logger: logger.withListener(.http))
         let https = Application(
             router: router(for: .https),
-            server: try .tls(.http1(), tlsConfiguration: tls),
-            configuration: .init(address: .hostname(address, port: configuration.httpsPort), serverName: "Steward"),
+            server: .guardedHTTP1(configuration: http1, tls: context, limits: limits, counters: counters[1]),
+            configuration: .init(address: .hostname(address, port: configuration.httpsPort), serverName: "Steward", backlog: 1024,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(listeners.httpsMaxConnections)),
             logger: logger.withListener(.https))
         let webSocketConfiguration = WebSocketServerConfiguration(
             maxFrameSize: AgentSocketRoutes.maxMessageSize, autoPing: .enabled(timePeriod: .seconds(30)))
         let webSocket = Application(
             router: router(for: .webSocket),
-            server: try .tls(
-                .http1WebSocketUpgrade(webSocketRouter: router(for: .webSocket), configuration: .init(ws: webSocketConfiguration)),
-                tlsConfiguration: tls),
-            configuration: .init(address: .hostname(address, port: configuration.webSocketPort), serverName: "Steward"),
+            server: .guardedWebSocket(router: router(for: .webSocket), configuration: .init(http1: http1, ws: webSocketConfiguration),
+                                      tls: context, limits: limits, counters: counters[2]),
+            configuration: .init(address: .hostname(address, port: configuration.webSocketPort), serverName: "Steward", backlog: 4096,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(listeners.webSocketMaxConnections)),
             logger: logger.withListener(.webSocket))
-        return [http, https, webSocket]
+        return ([ListenerGroup(applications: [http, https, webSocket])], counters)
     }
 
+    /// Middleware first (Hummingbird applies it only to routes added after it), outermost first: the
+    /// request log sees the status the error shaper settled on, and HTTPS answers, errors included,
+    /// carry the security headers.
     func router(for listener: Listener) -> Router<StewardRequestContext> {
         let router = Router(context: StewardRequestContext.self)
         router.add(middleware: ListenerMiddleware(listener: listener))
         router.add(middleware: RequestLogMiddleware(runtime: runtime))
+        if listener == .https { router.add(middleware: SecurityHeadersMiddleware()) }
+        router.add(middleware: ErrorShapeMiddleware(runtime: runtime))
+        if listener == .http { router.add(middleware: PlainHTTPMiddleware(runtime: runtime)) }
         HealthRoutes(runtime: runtime).add(to: router)
+        if listener == .webSocket {
+            AgentSocketRoutes(runtime: runtime).add(to: router)
+        } else {
+            addAPI(to: router)
+        }
+        return router
+    }
+
+    func addAPI(to router: Router<StewardRequestContext>) {
         let api = router.group("/api/v1").add(middleware: AuthenticationMiddleware(runtime: runtime))
         ClusterRoutes(runtime: runtime).add(to: api)
         SettingsRoutes(runtime: runtime).add(to: api)
@@ -51,8 +82,6 @@ struct Listeners {
         UserRoutes(runtime: runtime, hasher: hasher).add(to: api)
         TokenRoutes(runtime: runtime).add(to: api)
         AuditRoutes(runtime: runtime).add(to: api)
-        if listener == .webSocket { AgentSocketRoutes(runtime: runtime).add(to: router) }
-        return router
     }
 }
 
@@ -61,5 +90,19 @@ extension Logger {
         var logger = Logger(label: "steward.http")
         logger[metadataKey: "listener"] = "\(listener.rawValue)"
         return logger
+    }
+}
+
+/// The three applications as one service: a graceful shutdown reaches all of them at once, so every
+/// port stops taking connections together (a service group would close them one after another,
+/// each waiting for the previous one's requests in flight).
+struct ListenerGroup: Service {
+    let applications: [any Service]
+
+    func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for application in applications { group.addTask { try await application.run() } }
+            try await group.waitForAll()
+        }
     }
 }

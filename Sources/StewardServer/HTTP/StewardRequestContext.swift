@@ -25,8 +25,11 @@ public struct StewardRequestContext: RequestContext, WebSocketRequestContext {
         remoteAddress = source.channel.remoteAddress
     }
 
-    /// Bodies are small JSON documents; anything bigger is refused before it is read.
-    public var maxUploadSize: Int { 1024 * 1024 }
+    /// The most this request's route takes (see `ListenerLimits.bodyLimit`), set by `ListenerMiddleware`.
+    public var bodyLimit = ListenerLimits.otherBodyLimit
+
+    /// What `request.decode` reads at most; an announced size over it was refused before any reading.
+    public var maxUploadSize: Int { bodyLimit }
 }
 
 /// Tags each request with the listener it came in on.
@@ -37,6 +40,7 @@ struct ListenerMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.listener = listener
+        context.bodyLimit = ListenerLimits.bodyLimit(path: Substring(request.uri.path))
         return try await next(request, context)
     }
 }

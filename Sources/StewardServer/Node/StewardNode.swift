@@ -76,14 +76,17 @@ public struct StewardNode {
             membership: membership, settings: settings, connection: heartbeatConnection,
             appDataDirectory: configuration.appDataDirectory, logger: logger, figures: { runtime.figures })
 
-        let applications = try Listeners(runtime: runtime, tls: tls.configuration, hasher: hasher, logger: logger).applications()
+        if let warning = DescriptorLimit.raise(toFit: configuration.listeners.descriptorsNeeded) { logger.warning("\(warning)") }
+        let listeners = Listeners(runtime: runtime, tls: tls.configuration, hasher: hasher, logger: logger)
+        let applications = try listeners.applications()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: client),
             .init(service: LogConfigurationWatcher(path: startup.layout.logConfigurationFile, sink: sink, logger: logger)),
             .init(service: NodePresenceService(runtime: presence)),
             .init(service: AgentPermitWatcher(runtime: runtime)),
         ]
-        services += applications.map { .init(service: $0) }
+        services.append(.init(service: ListenerCountersReporter(counters: applications.counters, limits: listeners.limits, logger: logger)))
+        services += applications.services.map { .init(service: $0) }
         services.append(.init(service: ShutdownSentinel(runtime: presence, drainDelay: configuration.shutdownDrainDelay),
                               successTerminationBehavior: .ignore))
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

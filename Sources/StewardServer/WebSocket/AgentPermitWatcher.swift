@@ -11,7 +11,9 @@ struct AgentPermitWatcher: Service {
         await cancelWhenGracefulShutdown {
             for await update in runtime.membership.permitUpdates() {
                 if case .revoked(let reason) = update, runtime.agents.count > 0 {
-                    runtime.agents.closeAll(reason: "node \(runtime.nodeName) is leaving service: \(reason)")
+                    // The agents hear only that they must move; why is for this node's log.
+                    runtime.logger.notice("asking \(runtime.agents.count) agent(s) to reconnect elsewhere: \(reason)")
+                    runtime.agents.closeAll(reason: "this node is leaving service")
                 }
             }
         }

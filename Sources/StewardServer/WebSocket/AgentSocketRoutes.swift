@@ -6,7 +6,8 @@ import StewardAgentProtocol
 import StewardModel
 
 /// The agent channel on `server.websocket.port`, path `/ws/agent`. For now it greets every
-/// connection with the node's hello and answers what it does not understand with a clear error;
+/// connection with a hello that names only the protocol versions (nothing about the cluster goes to
+/// a peer that has not authenticated) and answers what it does not understand with a clear error;
 /// the command protocol builds on these envelopes.
 struct AgentSocketRoutes {
     let runtime: NodeRuntime
@@ -17,7 +18,10 @@ struct AgentSocketRoutes {
         router.ws(RouterPath(AgentProtocol.path)) { _, context in
             // A node that is not online sends agents elsewhere before any work is done.
             guard runtime.acceptsWork else {
-                throw APIError(status: .serviceUnavailable, message: "this node is \(runtime.state.display); connect to another node")
+                // Hummingbird answers every refused upgrade with 400, whatever the route says: log what it means.
+                context.logger.notice("agent upgrade refused: this node is \(runtime.state.display)",
+                                      metadata: ["peer": "\(context.remoteAddress?.description ?? "?")", "status": "400"])
+                throw APIError(status: .badRequest, message: "this node is \(runtime.state.display); connect to another node")
             }
             context.logger.debug("agent socket upgrade", metadata: ["peer": "\(context.remoteAddress?.description ?? "?")"])
             return .upgrade([:])
@@ -49,9 +53,7 @@ struct AgentSocketRoutes {
     }
 
     func hello() throws -> String {
-        try EnvelopeCoding.encode(ServerHello.type, ServerHello(
-            nodeName: runtime.nodeName, nodeID: runtime.nodeID, clusterID: runtime.clusterID,
-            serverVersion: StewardVersion.current.description))
+        try EnvelopeCoding.encode(ServerHello.type, ServerHello())
     }
 
     /// The reply to one inbound text message; `fatal` closes the connection after it.

@@ -1,0 +1,69 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// A Hummingbird child channel with Steward's guards in front of it: TLS (when the port has it),
+/// the handshake and first-request deadlines, and, on the HTTP ports, the edge checks placed right
+/// after NIO's HTTP decoder. Hummingbird's `.tls(...)` adds only the TLS handler, so this replaces
+/// it; the base channel (HTTP/1 or HTTP/1 with WebSocket upgrade) is Hummingbird's own.
+struct GuardedChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+
+    let base: Base
+    let tls: NIOSSLContext?
+    let limits: ListenerLimits
+    let counters: ListenerCounters
+    /// The edge checks need an HTTP decoder that stays: not on the agent port, where it is replaced on upgrade.
+    let edgeChecks: Bool
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+            try pipeline.addHandler(ConnectionDeadlineHandler(
+                handshakeTimeout: tls == nil ? nil : limits.handshake.timeAmount, headerTimeout: limits.header.timeAmount,
+                counters: counters))
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            if edgeChecks {
+                let pipeline = channel.pipeline.syncOperations
+                let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+                try pipeline.addHandler(HTTPEdgeHandler(bodyTimeout: limits.body.timeAmount, maxHeaderSize: limits.maxHeaderSize,
+                                                        counters: counters), position: .after(decoder))
+            }
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1 behind Steward's guards (see `GuardedChannel`).
+    static func guardedHTTP1(configuration: HTTP1Channel.Configuration, tls: NIOSSLContext?, limits: ListenerLimits,
+                             counters: ListenerCounters) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            GuardedChannel(base: HTTP1Channel(responder: responder, configuration: configuration), tls: tls, limits: limits,
+                           counters: counters, edgeChecks: true)
+        }
+    }
+
+    /// HTTP/1 with the WebSocket upgrade behind Steward's guards (TLS and deadlines only).
+    static func guardedWebSocket<Router: HTTPResponderBuilder>(
+        router: Router, configuration: HTTP1WebSocketUpgradeChannel.Configuration, tls: NIOSSLContext?, limits: ListenerLimits,
+        counters: ListenerCounters
+    ) -> HTTPServerBuilder where Router.Responder.Context: WebSocketRequestContext {
+        let webSocketResponder = router.buildResponder()
+        return HTTPServerBuilder { responder in
+            GuardedChannel(base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                           tls: tls, limits: limits, counters: counters, edgeChecks: false)
+        }
+    }
+}
