@@ -45,7 +45,7 @@ let package = Package(
             "CStewardKeystore", crypto, x509, nioSSL,
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
-        .target(name: "StewardDatabase", dependencies: ["StewardModel", "StewardConfiguration", postgres, logging, crypto]),
+        .target(name: "StewardDatabase", dependencies: ["StewardModel", "StewardConfiguration", postgres, logging, crypto, lifecycle]),
         .target(name: "StewardAgentProtocol", dependencies: ["StewardModel"]),
         .target(name: "StewardCluster", dependencies: [
             "StewardModel", "StewardConfiguration", "StewardAppData", "StewardDatabase", logging, postgres, lifecycle, crypto,

@@ -11,14 +11,17 @@ public enum AtomicFile {
         let temporary = "\(directory)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard descriptor >= 0 else { throw FileSystemError(operation: "create", path: temporary) }
+        // Closed exactly once: a second close could hit a descriptor another thread has been given since.
+        var open = true
         do throws(FileSystemError) {
             try writeAll(descriptor, data, path: temporary)
             guard fsync(descriptor) == 0 else { throw FileSystemError(operation: "fsync", path: temporary) }
-            close(descriptor)
+            open = false
+            guard close(descriptor) == 0 else { throw FileSystemError(operation: "close", path: temporary) }
             guard rename(temporary, path) == 0 else { throw FileSystemError(operation: "rename into place", path: path) }
             try syncDirectory(directory)
         } catch {
-            close(descriptor)
+            if open { close(descriptor) }
             unlink(temporary)
             throw error
         }

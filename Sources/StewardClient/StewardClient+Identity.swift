@@ -4,8 +4,11 @@ import StewardModel
 
 extension StewardClient {
     /// Logs in and returns a new API token (shown once): what `stewardctl login` stores.
-    public func loginForToken(username: String, password: String, tokenName: String, expiresInDays: Int? = nil) async throws -> LoginResponse {
-        let request = LoginRequest(username: username, password: password, token: .init(name: tokenName, expiresInDays: expiresInDays))
+    /// `device` is the device token an earlier login of this account returned (see `LoginResponse.device`).
+    public func loginForToken(username: String, password: String, tokenName: String, expiresInDays: Int? = nil,
+                              device: String? = nil) async throws -> LoginResponse {
+        let request = LoginRequest(username: username, password: password, token: .init(name: tokenName, expiresInDays: expiresInDays),
+                                   device: device)
         return try await send(.POST, "/api/v1/auth/login", body: request, as: LoginResponse.self)
     }
 
@@ -32,8 +35,9 @@ extension StewardClient {
 
     public func whoAmI() async throws -> WhoAmI { try await get("/api/v1/auth/me", as: WhoAmI.self) }
 
-    public func changePassword(current: String, new: String) async throws {
-        try await sendExpectingSuccess(.POST, "/api/v1/auth/password", body: PasswordChangeRequest(currentPassword: current, newPassword: new))
+    public func changePassword(current: String, new: String, device: String? = nil) async throws {
+        try await sendExpectingSuccess(.POST, "/api/v1/auth/password",
+                                       body: PasswordChangeRequest(currentPassword: current, newPassword: new, device: device))
     }
 
     public func users() async throws -> [UserInfo] { try await get("/api/v1/users", as: [UserInfo].self) }

@@ -47,6 +47,10 @@ public struct ClusterJoin: Sendable {
         public let settingsVersion: Int64
         /// Members of the cluster (this node included) once it has joined.
         public let memberCount: Int
+        /// Connections the database server allows its ordinary users (max_connections less the reserved ones).
+        public let connectionLimit: Int
+        /// Signs the device cookies of clients that have logged in.
+        public let deviceKey: [UInt8]
     }
 
     public func run(on connection: PostgresConnection) async throws -> Result {
@@ -95,8 +99,12 @@ public struct ClusterJoin: Sendable {
             let rules = JoinRules(activeWithin: settings.nodeOfflineAfter, maxNodes: settings.maxNodes, rejoin: rejoin)
             let registered = try await NodeRepository(logger: logger).register(registration, rules: rules, on: connection)
             let members = try await NodeRepository(logger: logger).statuses(on: connection).filter { $0.stateCode.isMember }.count
+            let limit = try await connection.run("""
+                SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+                """, logger: logger).first?.decode(Int.self) ?? 0
+            let deviceKey = try await clusters.deviceKey(on: connection)
             return Result(cluster: cluster, registered: registered, createdCluster: createdCluster, appliedMigrations: migration.applied,
-                          settings: settings, settingsVersion: version, memberCount: members)
+                          settings: settings, settingsVersion: version, memberCount: members, connectionLimit: limit, deviceKey: deviceKey)
         }
     }
 

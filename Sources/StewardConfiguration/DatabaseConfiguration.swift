@@ -9,8 +9,11 @@ public struct DatabaseConfiguration: Sendable {
         case prefer
         /// TLS always, without certificate checks.
         case require
-        /// TLS always, the certificate checked against `database.tls.ca.file` and the host name.
+        /// TLS always, the certificate checked against `database.tls.ca.file` (or the system's CAs) and the host name.
         case verifyFull = "verify-full"
+
+        /// Modes that encrypt but accept any certificate: said at every start, never silently.
+        public var acceptsUnverifiedServer: Bool { self == .prefer || self == .require }
     }
 
     public var host: String
@@ -33,7 +36,7 @@ public struct DatabaseConfiguration: Sendable {
 
     public init(
         host: String = "localhost", port: Int = 5432, database: String = "steward", user: String = "steward",
-        password: Secret? = nil, poolSize: Int = 10, tls: TLSMode = .prefer, tlsCAFile: String? = nil,
+        password: Secret? = nil, poolSize: Int = 10, tls: TLSMode = .disable, tlsCAFile: String? = nil,
         statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10)
     ) {
         self.host = host
@@ -59,11 +62,9 @@ public struct DatabaseConfiguration: Sendable {
         user = reader.string("database.user") ?? user
         password = try reader.secret("database.password", fileKey: "database.password.file")
         poolSize = try reader.int("database.pool.size", default: poolSize, range: 1...200)
-        tls = try reader.choice("database.tls", default: tls)
+        // Nothing crosses a host on loopback; anywhere else the default checks the server's certificate.
+        tls = try reader.choice("database.tls", default: Self.isLoopback(host) ? .disable : .verifyFull)
         tlsCAFile = reader.path("database.tls.ca.file")
-        if tls == .verifyFull, tlsCAFile == nil {
-            throw reader.error("database.tls", "verify-full needs database.tls.ca.file, the CA that signed the database's certificate")
-        }
         if let tlsCAFile, !FileManager.default.isReadableFile(atPath: tlsCAFile) {
             throw reader.error("database.tls.ca.file", "the file \(tlsCAFile) does not exist or is not readable")
         }
@@ -86,6 +87,16 @@ public struct DatabaseConfiguration: Sendable {
         let port = components.port ?? 5432
         guard (1...65535).contains(port) else { return nil }
         return (host, port, database)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// The start-up warning for a TLS mode that does not verify the server, nil for the others.
+    public var tlsWarning: String? {
+        guard tls.acceptsUnverifiedServer else { return nil }
+        return "database.tls=\(tls.rawValue) encrypts but accepts any certificate, so a machine in the middle could pose as \(host); use verify-full (with database.tls.ca.file unless the system's CAs sign it)"
     }
 
     /// `postgres://user@host:port/database`, safe to log: it never holds the password.

@@ -79,6 +79,9 @@ public struct NodeConfiguration: Sendable {
         database = try DatabaseConfiguration(reader: reader)
         security = try SecurityConfiguration(reader: reader)
         warnings = file.duplicateWarnings + reader.unknownKeyWarnings()
+        if let warning = database.tlsWarning {
+            warnings.append(ConfigurationWarning(file: file.path, line: file.entries.last { $0.key == "database.tls" }?.firstLine ?? 0, message: warning))
+        }
         for entry in file.entries { keyLines[entry.key] = entry.firstLine }
         knownKeys = reader.knownKeys
     }

@@ -69,3 +69,17 @@ extension ClusterRepository {
             """, logger: logger)
     }
 }
+
+extension ClusterRepository {
+    /// The key that signs device cookies, made once by whichever node first needs it (32 random bytes).
+    /// It lets a node tell a device that has logged in before from a new one; it guards no data.
+    public func deviceKey(on connection: PostgresConnection) async throws -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        let fresh = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        try await connection.run("UPDATE cluster SET device_key = \(fresh) WHERE device_key IS NULL", logger: logger)
+        guard let key = try await connection.run("SELECT device_key FROM cluster", logger: logger).first?.decode(Data?.self) ?? nil else {
+            throw DatabaseError(.clusterMissing, "the cluster row has no device key")
+        }
+        return Array(key)
+    }
+}

@@ -42,6 +42,7 @@ public struct DatabaseConnector: Sendable {
             tls.certificateVerification = .none
             return tls
         case .verifyFull:
+            // The CA file when one is given, else the system's trusted CAs; the host name is always checked.
             var tls = TLSConfiguration.makeClientConfiguration()
             if let file = configuration.tlsCAFile { tls.trustRoots = .file(file) }
             tls.certificateVerification = .fullVerification

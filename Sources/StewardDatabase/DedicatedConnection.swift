@@ -50,8 +50,7 @@ public actor DedicatedConnection {
     public func close() async {
         guard let old = connection else { return }
         connection = nil
-        let what = "closing the \(purpose) connection"
-        try? await withDeadline(.seconds(2), what) { try await old.close() }
+        await old.closeEvenIfCancelled()
     }
 
     /// Drops the connection; the next `run` makes a new one. Closing waits for nobody.
@@ -59,5 +58,15 @@ public actor DedicatedConnection {
         guard let old = connection else { return }
         connection = nil
         Task { try? await old.close() }
+    }
+}
+
+extension PostgresConnection {
+    /// Closes the connection even from a task that is being cancelled (a shutdown): a cancelled
+    /// `close()` would leave it open, and postgres-nio traps on releasing an open connection.
+    /// Closing is local (the socket goes at once), so waiting for it is safe.
+    public func closeEvenIfCancelled() async {
+        let connection = self
+        await Task { try? await connection.close() }.value
     }
 }

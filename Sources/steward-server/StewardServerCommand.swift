@@ -53,6 +53,7 @@ struct StewardServerCommand: AsyncParsableCommand {
             }
             let failures = results.filter { !$0.ok }.count
             print(failures == 0 ? "configuration is valid" : "\(failures) check(s) failed")
+            sink.flush()
             throw ExitCode(failures == 0 ? 0 : 1)
         }
         var options = StewardNode.Options()
@@ -61,8 +62,10 @@ struct StewardServerCommand: AsyncParsableCommand {
         options.acceptNewCertificate = acceptNewCertificate
         do {
             try await StewardNode(configuration: configuration, options: options, sink: sink).run()
+            sink.flush()
         } catch {
             Logger(label: "steward.server").critical("refusing to start: \(error)")
+            sink.flush()
             throw ExitCode(1)
         }
     }

@@ -17,7 +17,7 @@ struct LoginCommand: AsyncParsableCommand {
     @Option(help: "The user name (default: asked for).") var username: String?
     @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input.") var passwordStdin = false
     @Option(name: .customLong("token-name"), help: "The new token's name (default: stewardctl@HOST).") var tokenName: String?
-    @Option(name: .customLong("expires-in-days"), help: "Days until the token expires (default: never).") var expiresInDays: Int?
+    @Option(name: .customLong("expires-in-days"), help: "Days until the token expires (default and limit: the cluster's security.token.max.lifetime).") var expiresInDays: Int?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -26,11 +26,14 @@ struct LoginCommand: AsyncParsableCommand {
             let user = try username ?? prompt("username: ")
             let password = try PasswordInput.read(prompt: "password for \(user): ", fromStandardInput: passwordStdin)
             let name = tokenName ?? "stewardctl@\(ProcessInfo.processInfo.hostName)"
+            var saved = ClientConfigFile.load()
+            let deviceKey = ClientConfigFile.deviceKey(user: user, url: client.baseURL)
+            let device = saved.devices?[deviceKey]
             let login = try await callServer(client) {
-                try await $0.loginForToken(username: user, password: password, tokenName: name, expiresInDays: expiresInDays)
+                try await $0.loginForToken(username: user, password: password, tokenName: name, expiresInDays: expiresInDays, device: device)
             }
             guard let token = login.token else { throw Failure("the server answered without a token") }
-            var saved = ClientConfigFile.load()
+            if let device = login.device { saved.devices = (saved.devices ?? [:]).merging([deviceKey: device]) { $1 } }
             saved.url = client.baseURL
             saved.token = token.secret
             saved.caFile = connection.caFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? (connection.insecure ? nil : saved.caFile)

@@ -21,7 +21,7 @@ struct NodeConfigurationTests {
         #expect(configuration.localSettings.isEmpty)
         #expect(configuration.database.host == "localhost")
         #expect(configuration.database.port == 5432)
-        #expect(configuration.database.tls == .prefer)
+        #expect(configuration.database.tls == .disable, "localhost: nothing crosses a host")
         #expect(configuration.database.statementTimeout == .seconds(30))
         #expect(configuration.warnings.isEmpty)
     }

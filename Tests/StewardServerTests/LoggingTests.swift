@@ -46,6 +46,7 @@ struct LoggingTests {
         sink.apply(settings)
         try sink.openFile(folder.file("server.log"))
         for index in 0..<300 { sink.write("line \(index) " + String(repeating: "x", count: 60)) }
+        sink.flush()
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(files == ["server.log", "server.log.1", "server.log.2"])
         for file in files {
@@ -67,6 +68,7 @@ struct LoggingTests {
         var logger = Logger(label: "steward.test") { StewardLogHandler(label: $0, sink: sink) }
         logger.logLevel = .trace
         logger.error("login failed with password hunter2-secret", metadata: ["attempt": "hunter2-secret"])
+        sink.flush()
         let text = try String(contentsOfFile: folder.file("server.log"), encoding: .utf8)
         #expect(!text.contains("hunter2-secret"))
         #expect(text.contains("login failed with password *** attempt=***"))
@@ -85,8 +87,45 @@ struct LoggingTests {
         settings.loggerLevels["steward.http"] = .debug
         sink.apply(settings)
         logger.debug("shown at debug")
+        sink.flush()
         let text = try String(contentsOfFile: folder.file("server.log"), encoding: .utf8)
         #expect(!text.contains("hidden at info"))
         #expect(text.contains("DEBUG [steward.http] shown at debug"))
+    }
+
+    /// The log's storage stalls (a pipe nobody reads stands in for a hung network share): writers
+    /// never wait, lines past the queue's capacity are dropped, and the count is logged once the
+    /// writer catches up.
+    @Test("a stalled log file never blocks a caller; dropped lines are counted and reported")
+    func stalledStorage() throws {
+        let folder = try TemporaryDirectory(prefix: "steward-log")
+        defer { folder.remove() }
+        let fifo = folder.file("stalled")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        defer { close(reader) }
+        let sink = LogSink(capacity: 100)
+        sink.setStandardError(false)
+        try sink.openFile(fifo)
+        let line = String(repeating: "y", count: 1000)
+        let started = ContinuousClock.now
+        for index in 0..<2000 { sink.write("\(index) \(line)") }  // 2 MB into a 64 KiB pipe
+        #expect(ContinuousClock.now - started < .seconds(1), "writing never waited for the stalled file")
+        #expect(sink.droppedCount > 0)
+        // The storage comes back: read until the report arrives.
+        var text = ""
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !text.contains("log lines were dropped"), ContinuousClock.now < deadline {
+            let count = read(reader, &buffer, buffer.count)
+            if count > 0 {
+                text += String(decoding: buffer[0..<count], as: UTF8.self)
+                if text.count > 200_000 { text = String(text.suffix(20_000)) }
+            } else {
+                usleep(1000)
+            }
+        }
+        #expect(text.contains("log lines were dropped: the log writer could not keep up"))
     }
 }

@@ -28,10 +28,10 @@ public struct SessionRepository: Sendable {
     /// The user and CSRF token of a live session, extending its idle expiry (never beyond the
     /// absolute expiry). The row is written at most every 30 s, or a quarter of the idle timeout
     /// if that is shorter, so reads stay reads. Expired sessions are deleted on the way.
-    public func authenticate(hash: [UInt8], idle: Duration, on runner: some QueryRunner) async throws -> (UserRecord, csrfToken: String)? {
+    public func authenticate(hash: [UInt8], idle: Duration, on runner: some QueryRunner) async throws -> (UserRecord, csrfToken: String, endsAt: Date)? {
         let rows = try await runner.run("""
             WITH live AS (
-                SELECT s.session_hash, s.user_id, s.csrf_token FROM http_sessions s JOIN users u USING (user_id)
+                SELECT s.session_hash, s.user_id, s.csrf_token, s.absolute_expires_at FROM http_sessions s JOIN users u USING (user_id)
                 WHERE s.session_hash = \(Data(hash)) AND s.idle_expires_at > now() AND s.absolute_expires_at > now() AND NOT u.disabled
             ), touched AS (
                 UPDATE http_sessions
@@ -42,12 +42,12 @@ public struct SessionRepository: Sendable {
             ), expired AS (
                 DELETE FROM http_sessions WHERE session_hash = \(Data(hash)) AND (idle_expires_at <= now() OR absolute_expires_at <= now())
             )
-            SELECT u.user_id, u.username, u.role, u.password_hash, u.disabled, u.created_at, live.csrf_token
+            SELECT u.user_id, u.username, u.role, u.password_hash, u.disabled, u.created_at, live.csrf_token, live.absolute_expires_at
             FROM live JOIN users u USING (user_id)
             """, logger: logger)
         guard let row = rows.first else { return nil }
-        let csrf = try row.decode((UUID, String, String, String, Bool, Date, String).self).6
-        return (try UserRepository.decode(row), csrf)
+        let decoded = try row.decode((UUID, String, String, String, Bool, Date, String, Date).self)
+        return (try UserRepository.decode(row), decoded.6, decoded.7)
     }
 
     /// Ends a session everywhere; true when it existed.
@@ -56,8 +56,10 @@ public struct SessionRepository: Sendable {
         !(try await runner.run("DELETE FROM http_sessions WHERE session_hash = \(Data(hash)) RETURNING 1", logger: logger).isEmpty)
     }
 
-    /// Ends every session of a user (disabled, or password reset).
-    public func deleteAll(userID: UserID, on runner: some QueryRunner) async throws {
-        try await runner.run("DELETE FROM http_sessions WHERE user_id = \(userID.uuid)", logger: logger)
+    /// Ends every session of a user (disabled, or password reset), but `except` (the one changing it).
+    public func deleteAll(userID: UserID, except kept: [UInt8]? = nil, on runner: some QueryRunner) async throws {
+        try await runner.run("""
+            DELETE FROM http_sessions WHERE user_id = \(userID.uuid) AND (\(kept.map { Data($0) })::bytea IS NULL OR session_hash <> \(kept.map { Data($0) })::bytea)
+            """, logger: logger)
     }
 }

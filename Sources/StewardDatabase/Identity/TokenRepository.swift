@@ -51,31 +51,43 @@ public struct TokenRepository: Sendable {
         return (try Self.decode(row), UserID(owner))
     }
 
-    /// Revokes a token; false when it was already revoked or does not exist.
-    public func revoke(_ id: TokenID, on runner: some QueryRunner) async throws -> Bool {
-        !(try await runner.run("""
-            UPDATE api_tokens SET revoked_at = now() WHERE token_id = \(id.uuid) AND revoked_at IS NULL RETURNING token_id
-            """, logger: logger).isEmpty)
+    /// Revokes every live token of a user (an admin reset their password); returns how many.
+    @discardableResult
+    public func revokeAll(userID: UserID, on runner: some QueryRunner) async throws -> Int {
+        try await runner.run("""
+            UPDATE api_tokens SET revoked_at = now() WHERE user_id = \(userID.uuid) AND revoked_at IS NULL RETURNING token_id
+            """, logger: logger).count
     }
 
-    /// The user a live token belongs to (not revoked, not expired, user not disabled), on
-    /// database time. Records the use at most once a minute, so reads stay reads.
-    public func authenticate(hash: [UInt8], on runner: some QueryRunner) async throws -> (UserRecord, TokenID)? {
+    /// Revokes a token; returns its hash (for the caches to forget), nil when it was already revoked or does not exist.
+    public func revoke(_ id: TokenID, on runner: some QueryRunner) async throws -> [UInt8]? {
+        try await runner.run("""
+            UPDATE api_tokens SET revoked_at = now() WHERE token_id = \(id.uuid) AND revoked_at IS NULL RETURNING token_hash
+            """, logger: logger).first.map { Array(try $0.decode(Data.self)) }
+    }
+
+    /// The user a live token belongs to (not revoked, not expired, not older than `maxLifetime`,
+    /// user not disabled), on database time, and when it ends. Records the use at most once a minute,
+    /// so reads stay reads.
+    public func authenticate(hash: [UInt8], maxLifetime: Duration, on runner: some QueryRunner) async throws -> (UserRecord, TokenID, endsAt: Date)? {
         let rows = try await runner.run("""
             WITH live AS (
-                SELECT t.token_id, t.user_id FROM api_tokens t JOIN users u USING (user_id)
+                SELECT t.token_id, t.user_id,
+                       least(coalesce(t.expires_at, 'infinity'), t.created_at + make_interval(secs => \(maxLifetime.inSeconds))) AS ends_at
+                FROM api_tokens t JOIN users u USING (user_id)
                 WHERE t.token_hash = \(Data(hash)) AND t.revoked_at IS NULL
                   AND (t.expires_at IS NULL OR t.expires_at > now()) AND NOT u.disabled
+                  AND t.created_at > now() - make_interval(secs => \(maxLifetime.inSeconds))
             ), touched AS (
                 UPDATE api_tokens SET last_used_at = now()
                 WHERE token_id IN (SELECT token_id FROM live)
                   AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
             )
-            SELECT u.user_id, u.username, u.role, u.password_hash, u.disabled, u.created_at, live.token_id
+            SELECT u.user_id, u.username, u.role, u.password_hash, u.disabled, u.created_at, live.token_id, live.ends_at
             FROM live JOIN users u USING (user_id)
             """, logger: logger)
         guard let row = rows.first else { return nil }
-        let tokenID = try row.decode((UUID, String, String, String, Bool, Date, UUID).self).6
-        return (try UserRepository.decode(row), TokenID(tokenID))
+        let decoded = try row.decode((UUID, String, String, String, Bool, Date, UUID, Date).self)
+        return (try UserRepository.decode(row), TokenID(decoded.6), decoded.7)
     }
 }

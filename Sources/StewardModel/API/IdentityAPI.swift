@@ -30,11 +30,15 @@ public struct LoginRequest: Codable, Sendable {
     public let username: String
     public let password: String
     public let token: TokenRequest?
+    /// The device token a previous login of this account gave this client (browsers send it as a
+    /// cookie instead): the attempt is then throttled on this device's own failures only.
+    public let device: String?
 
-    public init(username: String, password: String, token: TokenRequest? = nil) {
+    public init(username: String, password: String, token: TokenRequest? = nil, device: String? = nil) {
         self.username = username
         self.password = password
         self.token = token
+        self.device = device
     }
 }
 
@@ -45,12 +49,15 @@ public struct LoginResponse: Codable, Sendable {
     public let sessionExpiresAt: Date?
     /// For token logins: the new token, shown this once.
     public let token: CreatedToken?
+    /// This client's device token for the account: keep it and send it with the next login.
+    public let device: String?
 
-    public init(user: UserInfo, csrfToken: String?, sessionExpiresAt: Date?, token: CreatedToken?) {
+    public init(user: UserInfo, csrfToken: String?, sessionExpiresAt: Date?, token: CreatedToken?, device: String? = nil) {
         self.user = user
         self.csrfToken = csrfToken
         self.sessionExpiresAt = sessionExpiresAt
         self.token = token
+        self.device = device
     }
 }
 
@@ -92,9 +99,12 @@ public struct PasswordChangeRequest: Codable, Sendable {
     /// Required when changing one's own password; not when an admin resets another's.
     public let currentPassword: String?
     public let newPassword: String
-    public init(currentPassword: String?, newPassword: String) {
+    /// With `currentPassword`: this client's device token, as at login.
+    public let device: String?
+    public init(currentPassword: String?, newPassword: String, device: String? = nil) {
         self.currentPassword = currentPassword
         self.newPassword = newPassword
+        self.device = device
     }
 }
 

@@ -32,11 +32,14 @@ struct AuthRoutes {
         guard (1...128).contains(body.username.count), (1...1024).contains(body.password.count) else {
             throw APIError.badRequest("username (1-128 characters) and password (1-1024) are required")
         }
-        if let token = body.token { try TokenRoutes.validate(name: token.name, expiresInDays: token.expiresInDays) }
+        if let token = body.token {
+            try TokenRoutes.validate(name: token.name, expiresInDays: token.expiresInDays, maxDays: TokenRoutes.maxDays(runtime))
+        }
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let issued = Issued()
-        let outcome = try await LoginService(runtime: runtime, hasher: hasher).login(
-            username: body.username, password: body.password, source: source
+        let device = body.device ?? request.cookies[DeviceCookies.cookieName]?.value
+        let outcome = try await LoginService(runtime: runtime, hasher: hasher, devices: runtime.devices).login(
+            username: body.username, password: body.password, source: source, device: device
         ) { user, connection in
             if let token = body.token {
                 let created = try await TokenRoutes.create(runtime: runtime, owner: user, name: token.name,
@@ -50,15 +53,17 @@ struct AuthRoutes {
         case .invalid:
             throw APIError(status: .unauthorized, message: "invalid username or password")
         case .throttled(let seconds):
-            throw APIError(status: .tooManyRequests, message: "too many failed logins; try again later",
-                           headers: [.retryAfter: String(seconds)])
-        case .success(let user):
+            throw Self.throttled(seconds)
+        case .success(let user, let device):
             switch issued.value {
             case .token(let created)?:
-                return try Self.json(LoginResponse(user: user.info, csrfToken: nil, sessionExpiresAt: nil, token: created))
+                return try Self.json(LoginResponse(user: user.info, csrfToken: nil, sessionExpiresAt: nil, token: created, device: device))
             case .session(let id, let csrf, let expires)?:
                 var response = try Self.json(LoginResponse(user: user.info, csrfToken: csrf, sessionExpiresAt: expires, token: nil))
                 response.setCookie(sessionCookie(id, maxAge: Int(security.sessionAbsoluteTimeout.components.seconds)))
+                // HttpOnly, so scripts never see it; browsers send it with the next login.
+                response.setCookie(Cookie(name: DeviceCookies.cookieName, value: device, maxAge: DeviceCookies.lifetime, path: "/",
+                                          secure: true, httpOnly: true, sameSite: .strict))
                 return response
             case nil:
                 throw APIError(status: .internalServerError, message: "login succeeded but issued nothing")
@@ -85,37 +90,62 @@ struct AuthRoutes {
         let identity = try context.requireIdentity()
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        try await runtime.transaction { connection in
+        let revocation = try await runtime.transaction { connection -> AuthRevocation? in
+            var revocation: AuthRevocation?
             switch identity.credential {
             case .session(let hash, _):
                 try await SessionRepository(logger: runtime.logger).delete(hash: hash, on: connection)
+                revocation = .session(hash: hash)
             case .token(let id):
-                _ = try await TokenRepository(logger: runtime.logger).revoke(id, on: connection)
+                revocation = try await TokenRepository(logger: runtime.logger).revoke(id, on: connection).map { .token(hash: $0) }
             }
+            try await revocation?.notify(on: connection, logger: runtime.logger)
             try await AuditTrail(runtime: runtime).record(actor: identity.username, action: "logout", source: source,
                                                           details: ["credential": identity.authenticatedBy], on: connection)
+            return revocation
         }
+        if let revocation { runtime.authCache.revoked(revocation) }
         var response = Response(status: .noContent)
         response.setCookie(sessionCookie("", maxAge: 0))
         return response
     }
 
+    /// The current password is checked, and throttled, exactly as a login is: a stolen session cannot
+    /// be used to guess it. The new one ends the user's other sessions, on every node.
     func changeOwnPassword(_ request: Request, _ context: StewardRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         let body = try await request.decode(as: PasswordChangeRequest.self, context: context)
-        guard let current = body.currentPassword, try await hasher.verify(current, against: identity.user.passwordHash) else {
-            throw APIError.forbidden("the current password is wrong")
-        }
+        guard let current = body.currentPassword, !current.isEmpty else { throw APIError.badRequest("currentPassword is required") }
         try UserRoutes.checkPassword(body.newPassword, minimum: security.passwordMinimumLength)
         let hash = try await hasher.hash(body.newPassword)
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        try await runtime.transaction { connection in
-            try await UserRepository(logger: runtime.logger).setPassword(identity.user.userID, passwordHash: hash, on: connection)
-            try await AuditTrail(runtime: runtime).record(actor: identity.username, action: "user.password", target: identity.username,
-                                                          source: source, on: connection)
+        var keep: [UInt8]?
+        if case .session(let sessionHash, _) = identity.credential { keep = sessionHash }
+        let kept = keep
+        let outcome = try await LoginService(runtime: runtime, hasher: hasher, devices: runtime.devices).login(
+            username: identity.username, password: current, source: source,
+            device: body.device ?? request.cookies[DeviceCookies.cookieName]?.value, action: "user.password"
+        ) { user, connection in
+            guard user.userID == identity.user.userID else { throw APIError.forbidden("the current password is wrong") }
+            try await UserRepository(logger: runtime.logger).setPassword(user.userID, passwordHash: hash, on: connection)
+            try await SessionRepository(logger: runtime.logger).deleteAll(userID: user.userID, except: kept, on: connection)
+            try await AuthRevocation.user(user.userID).notify(on: connection, logger: runtime.logger)
         }
+        switch outcome {
+        case .invalid: throw APIError.forbidden("the current password is wrong")
+        case .throttled(let seconds): throw Self.throttled(seconds)
+        case .success: break
+        }
+        runtime.authCache.revoked(.user(identity.user.userID))
         return Response(status: .noContent)
+    }
+
+    /// The same words whether the name exists or not, and the way out.
+    static func throttled(_ seconds: Int) -> APIError {
+        APIError(status: .tooManyRequests, message:
+            "too many failed logins for this account from this client; try again in \(max(1, seconds / 60)) minutes, or from a device that has logged in before",
+            headers: [.retryAfter: String(seconds)])
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {

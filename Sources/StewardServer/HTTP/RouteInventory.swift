@@ -4,6 +4,7 @@ import NIOSSL
 import PostgresNIO
 import StewardCluster
 import StewardConfiguration
+import StewardDatabase
 import StewardModel
 
 /// Every route the node serves, read from the real routers (not from a list kept by hand),
@@ -23,7 +24,10 @@ public enum RouteInventory {
         let membership = NodeMembership(nodeID: NodeID(), nodeName: configuration.nodeName, clusterID: ClusterID(),
                                         incarnation: Incarnation(0), limits: .init(configuration.bootstrapSettings))
         let runtime = NodeRuntime(configuration: configuration, membership: membership,
-                                  settings: LiveSettings(configuration.bootstrapSettings, version: 0), database: client,
+                                  settings: LiveSettings(configuration.bootstrapSettings, version: 0),
+                                  database: DatabasePool(client: client, size: 1, acquireTimeout: .seconds(1), statementTimeout: .seconds(1),
+                                                         logger: Logger(label: "steward.inventory")),
+                                  deviceKey: Array(repeating: 0, count: 32),
                                   logger: Logger(label: "steward.inventory"))
         let listeners = Listeners(runtime: runtime, tls: TLSConfiguration.makeServerConfiguration(certificateChain: [], privateKey: .file("/nonexistent")),
                                   hasher: PasswordHasher(cost: 4), logger: runtime.logger)

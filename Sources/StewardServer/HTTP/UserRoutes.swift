@@ -70,6 +70,7 @@ struct UserRoutes {
                 throw APIError.notFound("no user named \(name)")
             }
             if body.disabled == true { try await SessionRepository(logger: runtime.logger).deleteAll(userID: user.userID, on: connection) }
+            try await AuthRevocation.user(user.userID).notify(on: connection, logger: runtime.logger)
             var details: [String: String] = [:]
             if let role = body.role { details["role"] = role.rawValue }
             if let disabled = body.disabled { details["disabled"] = String(disabled) }
@@ -91,10 +92,12 @@ struct UserRoutes {
             let users = UserRepository(logger: runtime.logger)
             guard let user = try await users.find(username: name, on: connection) else { throw APIError.notFound("no user named \(name)") }
             try await users.setPassword(user.userID, passwordHash: hash, on: connection)
-            // A reset password ends the user's sessions everywhere.
+            // A reset password ends the user's sessions and revokes their API tokens, everywhere.
             try await SessionRepository(logger: runtime.logger).deleteAll(userID: user.userID, on: connection)
+            let revoked = try await TokenRepository(logger: runtime.logger).revokeAll(userID: user.userID, on: connection)
+            try await AuthRevocation.user(user.userID).notify(on: connection, logger: runtime.logger)
             try await AuditTrail(runtime: runtime).record(actor: admin.username, action: "user.password", target: user.username,
-                                                          source: source, on: connection)
+                                                          source: source, details: ["tokens revoked": String(revoked)], on: connection)
         }
         return Response(status: .noContent)
     }

@@ -16,6 +16,18 @@ enum ClientAddress {
         return hops.first ?? direct
     }
 
+    /// How login throttling groups addresses: an IPv4 address is itself; an IPv6 address counts as
+    /// its /64 (one host can own a whole /64, so counting single addresses would be no limit at all).
+    static func throttleKey(_ address: String) -> String {
+        guard let bytes = NetworkRange.parseAddress(address) else { return address }
+        if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        guard bytes.count == 16 else { return address }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/64"
+    }
+
     static func isTrusted(_ address: String, _ trusted: [NetworkRange]) -> Bool {
         trusted.contains { $0.contains(address) }
     }

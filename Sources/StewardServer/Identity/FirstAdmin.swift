@@ -40,7 +40,8 @@ struct FirstAdmin: Sendable {
             on: connection)
         if password == nil {
             // Written inside the transaction: if the file cannot be written, no admin is created.
-            try AtomicFile.write(chosen + "\n", to: passwordFile, permissions: 0o600)
+            let file = passwordFile
+            try await BlockingIO.run { try AtomicFile.write(chosen + "\n", to: file, permissions: 0o600) }
             logger.notice("created the first admin account '\(Self.username)'; its password is in \(passwordFile) (mode 0600): log in, change it, then delete the file")
         } else {
             logger.notice("created the first admin account '\(Self.username)' with the password from \(Self.environmentKey)")

@@ -1,10 +1,12 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import StewardAppData
 import StewardConfiguration
 
 /// Re-reads `conf/server/log4j.properties` when it changes, so levels change without a restart.
-/// It polls: inotify does not see changes made by other hosts on a network filesystem.
+/// It polls: inotify does not see changes made by other hosts on a network filesystem. Each look at
+/// the file runs on the blocking pool: a hung share stalls this watcher, nothing else.
 public struct LogConfigurationWatcher: Service {
     let path: String
     let sink: LogSink
@@ -39,20 +41,20 @@ public struct LogConfigurationWatcher: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            var last = stamp()
+            var last = try? await BlockingIO.run { stamp() }
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                let current = stamp()
-                guard current != last else { continue }
+                guard let current = try? await BlockingIO.run({ stamp() }), current != last else { continue }
                 last = current
-                reload()
+                guard let loaded = try? await BlockingIO.run({ Result { try Self.load(path: path) } }) else { continue }
+                apply(loaded)
             }
         }
     }
 
-    func reload() {
+    func apply(_ loaded: Result<LogSettings?, any Error>) {
         do {
-            let settings = try Self.load(path: path) ?? LogSettings()
+            let settings = try loaded.get() ?? LogSettings()
             guard settings != sink.settings else { return }
             sink.apply(settings)
             logger.notice("log levels reloaded", metadata: ["file": "\(path)", "root": "\(settings.rootLevel)"])

@@ -62,7 +62,7 @@ public struct ConfigurationCheck {
         let connector = DatabaseConnector(configuration: configuration.database, applicationName: "steward-server check")
         do {
             let connection = try await connector.connect(logger: logger)
-            defer { Task { try? await connection.close() } }
+            defer { Task { await connection.closeEvenIfCancelled() } }
             let exists = try await connection.query("SELECT to_regclass('cluster') IS NOT NULL", logger: logger).collect().first?.decode(Bool.self) ?? false
             guard exists, let cluster = try await ClusterRepository(logger: logger).fetch(on: connection) else {
                 return Result(name: "database", ok: true, detail: "\(configuration.database.displayURL) reachable; no cluster yet: this node would create it")

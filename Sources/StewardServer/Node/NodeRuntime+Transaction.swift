@@ -9,7 +9,7 @@ extension NodeRuntime {
     /// out readable.
     func transaction<T>(_ body: (PostgresConnection) async throws -> sending T) async throws -> sending T {
         do {
-            return try await database.withTransaction(logger: logger, body)
+            return try await database.withTransaction(body)
         } catch let error as PostgresTransactionError {
             if let inner = error.closureError, inner is any HTTPResponseError || inner is NodeRepository.OperationRefusal || inner is ClusterSettingError { throw inner }
             throw DatabaseError.readable(error)

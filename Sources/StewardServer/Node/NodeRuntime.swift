@@ -2,6 +2,7 @@ import Logging
 import PostgresNIO
 import StewardCluster
 import StewardConfiguration
+import StewardDatabase
 import StewardModel
 import Synchronization
 
@@ -12,16 +13,20 @@ public final class NodeRuntime: Sendable {
     public let configuration: NodeConfiguration
     public let membership: NodeMembership
     public let settings: LiveSettings
-    public let database: PostgresClient
+    public let database: DatabasePool
     public let logger: Logger
     private let inFlight = Atomic<Int>(0)
     let agents = AgentConnections()
+    let authCache = AuthCache()
+    let devices: DeviceCookies
 
-    public init(configuration: NodeConfiguration, membership: NodeMembership, settings: LiveSettings, database: PostgresClient, logger: Logger) {
+    public init(configuration: NodeConfiguration, membership: NodeMembership, settings: LiveSettings, database: DatabasePool,
+                deviceKey: [UInt8], logger: Logger) {
         self.configuration = configuration
         self.membership = membership
         self.settings = settings
         self.database = database
+        self.devices = DeviceCookies(key: deviceKey)
         self.logger = logger
     }
 

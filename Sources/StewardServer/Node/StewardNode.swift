@@ -65,12 +65,19 @@ public struct StewardNode {
         let joined = try await join(connector: connector, layout: startup.layout, firstAdmin: firstAdmin, fingerprints: fingerprints,
                                     logger: databaseLogger)
         for conflict in configuration.settingConflicts(with: joined.settings) { logger.warning("\(conflict)") }
+        if let warning = Self.connectionBudget(members: joined.memberCount, poolSize: configuration.database.poolSize,
+                                               limit: joined.connectionLimit) {
+            logger.warning("\(warning)")
+        }
         let client = try connector.makeClient(logger: databaseLogger)
+        let pool = DatabasePool(client: client, size: configuration.database.poolSize, acquireTimeout: configuration.database.acquireTimeout,
+                                statementTimeout: configuration.database.statementTimeout, logger: databaseLogger)
         let membership = NodeMembership(
             nodeID: joined.registered.nodeID, nodeName: configuration.nodeName, clusterID: joined.cluster.clusterID,
             incarnation: joined.registered.incarnation, limits: .init(joined.settings))
         let settings = LiveSettings(joined.settings, version: joined.settingsVersion)
-        let runtime = NodeRuntime(configuration: configuration, membership: membership, settings: settings, database: client, logger: logger)
+        let runtime = NodeRuntime(configuration: configuration, membership: membership, settings: settings, database: pool,
+                                  deviceKey: joined.deviceKey, logger: logger)
         let heartbeatConnection = DedicatedConnection(connector: connector, purpose: "heartbeat", logger: databaseLogger)
         let presence = MembershipRuntime(
             membership: membership, settings: settings, connection: heartbeatConnection,
@@ -84,6 +91,10 @@ public struct StewardNode {
             .init(service: LogConfigurationWatcher(path: startup.layout.logConfigurationFile, sink: sink, logger: logger)),
             .init(service: NodePresenceService(runtime: presence)),
             .init(service: AgentPermitWatcher(runtime: runtime)),
+            .init(service: RetentionService(runtime: runtime)),
+            .init(service: PostgresListener(
+                connector: connector, channel: AuthRevocation.channel, logger: databaseLogger,
+                onNotification: { runtime.authCache.heard($0) }, onState: { runtime.authCache.listening($0) })),
         ]
         services.append(.init(service: ListenerCountersReporter(counters: applications.counters, limits: listeners.limits, logger: logger)))
         services += applications.services.map { .init(service: $0) }
@@ -143,15 +154,23 @@ public struct StewardNode {
 
     /// On its own connection: by now the pool has shut down with the rest of the group.
     func markStopped(connector: DatabaseConnector, registered: NodeRepository.Registered, logger: Logger) async {
+        let connection = DedicatedConnection(connector: connector, purpose: "stop", logger: logger)
         do {
-            try await withDeadline(.seconds(5), "marking the node stopped") {
-                let connection = try await connector.connect(logger: logger)
-                let marked = try await NodeRepository(logger: logger).markStopped(registered.nodeID, incarnation: registered.incarnation, on: connection)
-                try await connection.close()
-                if !marked { logger.notice("not marked stopped: the node's row belongs to another incarnation now") }
+            let marked = try await connection.run(.seconds(5), "marking the node stopped") { connection in
+                try await NodeRepository(logger: logger).markStopped(registered.nodeID, incarnation: registered.incarnation, on: connection)
             }
+            if !marked { logger.notice("not marked stopped: the node's row belongs to another incarnation now") }
         } catch {
             logger.warning("could not mark the node stopped in the database: \(error)")
         }
+        await connection.close()
+    }
+
+    /// Each node holds its pool plus its own heartbeat and LISTEN connections; warns when the cluster
+    /// would use most of what the database allows (the nodes would then be refused connections).
+    static func connectionBudget(members: Int, poolSize: Int, limit: Int) -> String? {
+        let needed = max(members, 1) * (poolSize + 2)
+        guard limit > 0, Double(needed) >= Double(limit) * 0.8 else { return nil }
+        return "\(max(members, 1)) nodes × (database.pool.size \(poolSize) + 2 own connections) = \(needed) database connections, and the server allows \(limit) (max_connections less the reserved ones); raise max_connections, or lower database.pool.size"
     }
 }

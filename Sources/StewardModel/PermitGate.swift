@@ -1,0 +1,78 @@
+import Synchronization
+
+/// A counting semaphore whose waiters give up after a deadline, first come first served.
+/// postgres-nio's pool has no queue timeout: a request for a connection waits as long as it takes.
+/// In front of the pool, this turns "every connection is busy" into a prompt, explicit refusal
+/// (the caller answers 503 with Retry-After) instead of a pile of requests that never return.
+/// Written by hand: none of the listed packages has an async semaphore with a timeout.
+public final class PermitGate: Sendable {
+    private struct State {
+        var available: Int
+        var waiting: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+        var order: [UInt64] = []
+        var nextID: UInt64 = 0
+    }
+
+    private let state: Mutex<State>
+    public let capacity: Int
+
+    public init(permits: Int) {
+        capacity = permits
+        state = Mutex(State(available: permits))
+    }
+
+    /// Waits for a permit at most `timeout`; throws `timedOut` after it, or `CancellationError`.
+    public func acquire(timeout: Duration, timedOut: @autoclosure @escaping @Sendable () -> any Error) async throws {
+        let id: UInt64? = state.withLock { state in
+            if state.available > 0, state.order.isEmpty {
+                state.available -= 1
+                return nil
+            }
+            state.nextID += 1
+            return state.nextID
+        }
+        guard let id else { return }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let cancelled = state.withLock { state -> Bool in
+                    if Task.isCancelled { return true }
+                    state.waiting[id] = continuation
+                    state.order.append(id)
+                    return false
+                }
+                if cancelled { return continuation.resume(throwing: CancellationError()) }
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.giveUp(id, with: timedOut())
+                }
+            }
+        } onCancel: {
+            giveUp(id, with: CancellationError())
+        }
+    }
+
+    func giveUp(_ id: UInt64, with error: any Error) {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            guard let continuation = state.waiting.removeValue(forKey: id) else { return nil }
+            state.order.removeAll { $0 == id }
+            return continuation
+        }
+        continuation?.resume(throwing: error)
+    }
+
+    /// Returns a permit: to the longest waiter, if any.
+    public func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            while !state.order.isEmpty {
+                let id = state.order.removeFirst()
+                if let continuation = state.waiting.removeValue(forKey: id) { return continuation }
+            }
+            state.available += 1
+            return nil
+        }
+        next?.resume()
+    }
+
+    /// Permits in use right now (for the status views and tests).
+    public var inUse: Int { state.withLock { capacity - $0.available } }
+}
