@@ -33,8 +33,13 @@ public final class StewardClient: Sendable {
     }
 
     /// Lives as long as the process (a static is never released, so it needs no shutdown).
-    static let http = HTTPClient(eventLoopGroupProvider: .singleton,
-                                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        // AsyncHTTPClient's default is 8 connections per host: callers that run many requests at
+        // once (the test suite, the benchmarks, scripts) would queue behind it on the client side.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 512
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     public let baseURL: String
     let tls: TLSConfiguration

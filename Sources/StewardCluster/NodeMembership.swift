@@ -13,7 +13,15 @@ public final class NodeMembership: Sendable {
     public let incarnation: Incarnation
     public let clock: any NodeClock
 
+    /// The last heartbeat the database answered: what readiness reports, with no query of its own.
+    public struct HeartbeatSeen: Sendable, Equatable {
+        public let at: ContinuousClock.Instant
+        /// Set when the cluster runs a newer version or schema than this binary.
+        public let newerClusterVersion: String?
+    }
+
     private struct State {
+        var lastHeartbeat: HeartbeatSeen?
         var machine: Machine
         var subscribers: [Int: AsyncStream<WorkPermitUpdate>.Continuation] = [:]
         var nextSubscriber = 0
@@ -33,6 +41,13 @@ public final class NodeMembership: Sendable {
     }
 
     public var state: MembershipState { guarded.withLock { $0.machine.state } }
+
+    public var lastHeartbeat: HeartbeatSeen? { guarded.withLock { $0.lastHeartbeat } }
+
+    func heartbeatAnswered(newerClusterVersion: String?) {
+        let now = clock.now
+        guarded.withLock { $0.lastHeartbeat = HeartbeatSeen(at: now, newerClusterVersion: newerClusterVersion) }
+    }
     public var clockSkew: Duration { guarded.withLock { $0.machine.clockSkew } }
     public var limits: Machine.Limits { guarded.withLock { $0.machine.limits } }
 

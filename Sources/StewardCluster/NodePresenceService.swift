@@ -49,6 +49,7 @@ public struct NodePresenceService: Service {
                 try await nodes.heartbeat(nodeID, incarnation: incarnation, figures: figures, on: connection)
             }
             if failing { runtime.logger.notice("heartbeat restored") }
+            membership.heartbeatAnswered(newerClusterVersion: row.flatMap(MembershipDriver.newerClusterVersion))
             if let row, row.settingsVersion != runtime.settings.version { await reloadSettings() }
             await react(to: row, sentAt: sentAt, wallBefore: wallBefore, wallAfter: Date())
             let name = membership.nodeName

@@ -4,12 +4,14 @@ import Synchronization
 /// postgres-nio's pool has no queue timeout: a request for a connection waits as long as it takes.
 /// In front of the pool, this turns "every connection is busy" into a prompt, explicit refusal
 /// (the caller answers 503 with Retry-After) instead of a pile of requests that never return.
+/// Urgent waiters (say, a login from a device that has logged in before) are served before the others.
 /// Written by hand: none of the listed packages has an async semaphore with a timeout.
 public final class PermitGate: Sendable {
     private struct State {
         var available: Int
         var waiting: [UInt64: CheckedContinuation<Void, any Error>] = [:]
         var order: [UInt64] = []
+        var urgentOrder: [UInt64] = []
         var nextID: UInt64 = 0
     }
 
@@ -22,9 +24,9 @@ public final class PermitGate: Sendable {
     }
 
     /// Waits for a permit at most `timeout`; throws `timedOut` after it, or `CancellationError`.
-    public func acquire(timeout: Duration, timedOut: @autoclosure @escaping @Sendable () -> any Error) async throws {
+    public func acquire(timeout: Duration, urgent: Bool = false, timedOut: @autoclosure @escaping @Sendable () -> any Error) async throws {
         let id: UInt64? = state.withLock { state in
-            if state.available > 0, state.order.isEmpty {
+            if state.available > 0, state.order.isEmpty, state.urgentOrder.isEmpty {
                 state.available -= 1
                 return nil
             }
@@ -37,7 +39,7 @@ public final class PermitGate: Sendable {
                 let cancelled = state.withLock { state -> Bool in
                     if Task.isCancelled { return true }
                     state.waiting[id] = continuation
-                    state.order.append(id)
+                    if urgent { state.urgentOrder.append(id) } else { state.order.append(id) }
                     return false
                 }
                 if cancelled { return continuation.resume(throwing: CancellationError()) }
@@ -55,6 +57,7 @@ public final class PermitGate: Sendable {
         let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
             guard let continuation = state.waiting.removeValue(forKey: id) else { return nil }
             state.order.removeAll { $0 == id }
+            state.urgentOrder.removeAll { $0 == id }
             return continuation
         }
         continuation?.resume(throwing: error)
@@ -63,8 +66,8 @@ public final class PermitGate: Sendable {
     /// Returns a permit: to the longest waiter, if any.
     public func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-            while !state.order.isEmpty {
-                let id = state.order.removeFirst()
+            while !state.urgentOrder.isEmpty || !state.order.isEmpty {
+                let id = state.urgentOrder.isEmpty ? state.order.removeFirst() : state.urgentOrder.removeFirst()
                 if let continuation = state.waiting.removeValue(forKey: id) { return continuation }
             }
             state.available += 1

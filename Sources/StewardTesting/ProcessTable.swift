@@ -12,6 +12,11 @@ public enum ProcessTable {
     /// True when `pid` is stopped (SIGSTOP, or a stop signal it sent itself).
     public static func isStopped(_ pid: Int32) -> Bool { statFields(pid)?.state == "T" }
 
+    /// How many file descriptors `pid` has open (its sockets among them); 0 when it cannot be read.
+    public static func openDescriptors(_ pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
+    }
+
     /// True when any process of group `group` is living.
     public static func groupIsLiving(_ group: Int32) -> Bool {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -30,6 +30,9 @@ public struct StewardRequestContext: RequestContext, WebSocketRequestContext {
 
     /// What `request.decode` reads at most; an announced size over it was refused before any reading.
     public var maxUploadSize: Int { bodyLimit }
+
+    /// JSON, with refusals in the API's words.
+    public var requestDecoder: StewardRequestDecoder { StewardRequestDecoder() }
 }
 
 /// Tags each request with the listener it came in on.

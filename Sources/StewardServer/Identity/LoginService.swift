@@ -50,7 +50,7 @@ struct LoginService: Sendable {
             break
         }
         let user = try await UserRepository(logger: runtime.logger).find(username: username, on: runtime.database)
-        let matches = try await hasher.verify(password, against: user?.passwordHash)
+        let matches = try await hasher.verify(password, against: user?.passwordHash, urgent: deviceID != nil)
         guard let user, matches, !user.disabled else {
             if counts.client == 1 {
                 try await audit.record(actor: username, action: "login.failed", source: source,

@@ -26,14 +26,16 @@ struct PasswordHasher: Sendable {
         return try await taking { Bcrypt.hash(password, cost: cost) }
     }
 
-    func verify(_ password: String, against hash: String?) async throws -> Bool {
+    /// `urgent`: a device that has logged in before goes ahead of the queue, so a flood of guesses
+    /// from elsewhere cannot keep its owner waiting for bcrypt.
+    func verify(_ password: String, against hash: String?, urgent: Bool = false) async throws -> Bool {
         let target = hash ?? decoy
-        let matches = try await taking { Bcrypt.verify(password, hash: target) }
+        let matches = try await taking(urgent: urgent) { Bcrypt.verify(password, hash: target) }
         return matches && hash != nil
     }
 
-    func taking<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
-        try await gate.acquire(timeout: Self.turnWait, timedOut: APIError(
+    func taking<T: Sendable>(urgent: Bool = false, _ work: @escaping @Sendable () -> T) async throws -> T {
+        try await gate.acquire(timeout: Self.turnWait, urgent: urgent, timedOut: APIError(
             status: .serviceUnavailable, message: "this node is busy checking passwords; try again in a moment", headers: [.retryAfter: "2"]))
         defer { gate.release() }
         return try await NIOThreadPool.singleton.runIfActive(work)

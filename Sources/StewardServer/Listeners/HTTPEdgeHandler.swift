@@ -112,7 +112,7 @@ final class HTTPEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .invalidMethod: return "unknown method"
         case .invalidURL: return "invalid request target"
         case .invalidHeaderToken, .invalidConstant, .invalidCharactersUsed: return "invalid characters in the request line or headers"
-        default: return "\(error)"
+        default: return "refused by the parser: for example Content-Length sent together with Transfer-Encoding, or a malformed header"
         }
     }
 
@@ -124,7 +124,7 @@ final class HTTPEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             pendingRefusal = (status, message)
             return
         }
-        let body = (try? JSONEncoder().encode(ErrorBody(error: message))).map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
+        let body = (try? ErrorBody.encoder.encode(ErrorBody(error: message))).map { ByteBuffer(bytes: $0) } ?? ByteBuffer()
         let headers = HTTPHeaders([
             ("Content-Type", "application/json; charset=utf-8"), ("Content-Length", String(body.readableBytes)), ("Connection", "close"),
         ])
