@@ -74,7 +74,7 @@ let package = Package(
             "StewardClient", "StewardAppData", "StewardKeystore", "StewardConfiguration", "StewardModel", argumentParser,
             "StewardDatabase", postgres, logging,
         ]),
-        .executableTarget(name: "steward-benchmarks", dependencies: ["StewardTesting", "StewardClient", "StewardModel", argumentParser],
+        .executableTarget(name: "steward-benchmarks", dependencies: ["StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", argumentParser],
                           path: "Benchmarks/steward-benchmarks"),
         .target(name: "StewardTesting", dependencies: [
             "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL, x509, httpClient,
@@ -82,6 +82,7 @@ let package = Package(
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
+        .testTarget(name: "StewardModelTests", dependencies: ["StewardModel"]),
         .testTarget(name: "StewardConfigurationTests", dependencies: ["StewardConfiguration"]),
         .testTarget(name: "StewardClusterTests", dependencies: ["StewardCluster", "StewardConfiguration", "StewardModel"]),
         .testTarget(name: "StewardServerTests", dependencies: ["StewardServer", "StewardTesting", "StewardConfiguration", logging]),

@@ -5,6 +5,10 @@ struct StewardBenchmarks: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steward-benchmarks",
         abstract: "Measurements of a real Steward cluster (throwaway PostgreSQL, real processes).",
-        discussion: "Build first (swift build), then: swift run steward-benchmarks failure-detection --kills 10",
-        subcommands: [FailureDetection.self])
+        discussion: """
+            Build first (swift build; for `http` also swift build -c release --product steward-server), then:
+              swift run steward-benchmarks failure-detection --kills 10
+              swift run steward-benchmarks http
+            """,
+        subcommands: [FailureDetection.self, HTTPBenchmark.self])
 }

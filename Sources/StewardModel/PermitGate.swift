@@ -76,6 +76,9 @@ public final class PermitGate: Sendable {
         next?.resume()
     }
 
+    /// Callers waiting for a permit right now.
+    public var waitingCount: Int { state.withLock { $0.waiting.count } }
+
     /// Permits in use right now (for the status views and tests).
     public var inUse: Int { state.withLock { capacity - $0.available } }
 }

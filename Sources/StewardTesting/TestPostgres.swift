@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import StewardKeystore
 
 /// One throwaway PostgreSQL per test run (or the server in `$STEWARD_TEST_DATABASE_URL`), and
 /// a fresh database for each test. The instance runs as the `postgres` user when the tests run
@@ -38,6 +39,9 @@ public actor TestPostgres {
         public let port: Int
         public let user: String
         public let password: String
+        /// The CA of the server's TLS certificate (which names `localhost` only, not 127.0.0.1), when
+        /// this process started the server; nil for an external one.
+        public let tlsCAFile: String?
         /// Set when this process started the server (and so may stop and restart it).
         let dataDirectory: String?
         let binDirectory: String?
@@ -65,7 +69,7 @@ public actor TestPostgres {
                 throw HarnessError("STEWARD_TEST_DATABASE_URL '\(url)' is not postgres://user:password@host:port/db")
             }
             return Server(host: host, port: components.port ?? 5432, user: components.user ?? "postgres",
-                          password: components.password ?? "", dataDirectory: nil, binDirectory: nil, socketDirectory: nil)
+                          password: components.password ?? "", tlsCAFile: nil, dataDirectory: nil, binDirectory: nil, socketDirectory: nil)
         }
         return try await start()
     }
@@ -97,13 +101,20 @@ public actor TestPostgres {
             "-D", data, "-U", "postgres", "--pwfile", passwordFile, "--auth-local=trust",
             "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C",
         ])
+        // TLS on, for the tests of database.tls: a certificate for "localhost" only, so that connecting
+        // by 127.0.0.1 is a host-name mismatch.
+        let tls = try SelfSignedCertificate.generate(commonName: "localhost", dnsNames: ["localhost"], ipAddresses: [])
+        _ = try folder.write("data/server.crt", tls.chainPEM, permissions: 0o600)
+        _ = try folder.write("data/server.key", tls.privateKeyPEM, permissions: 0o600)
+        let caFile = try folder.write("ca.pem", tls.caCertificatePEM)
+        if asPostgres { try await Shell.run("/bin/chown", ["postgres", folder.file("data/server.crt"), folder.file("data/server.key")]) }
         try await startServer(bin: bin, data: data, port: port, socketDirectory: folder.path, asPostgres: asPostgres)
-        return Server(host: "127.0.0.1", port: port, user: "postgres", password: password,
+        return Server(host: "127.0.0.1", port: port, user: "postgres", password: password, tlsCAFile: caFile,
                       dataDirectory: data, binDirectory: bin, socketDirectory: folder.path)
     }
 
     static func startServer(bin: String, data: String, port: Int, socketDirectory: String, asPostgres: Bool) async throws {
-        let options = "-p \(port) -k \(socketDirectory) -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        let options = "-p \(port) -k \(socketDirectory) -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c ssl=on"
         try await runAs(asPostgres, "\(bin)/pg_ctl", ["-D", data, "-o", options, "-l", data + "/../server.log", "-w", "-t", "60", "start"])
     }
 

@@ -52,6 +52,10 @@ func callServer<T>(_ client: StewardClient, _ body: (StewardClient) async throws
         }
         throw Failure(error.description)
     } catch {
+        if "\(error)".contains("failedToValidateHostname") {
+            let host = URL(string: client.baseURL)?.host ?? client.baseURL
+            throw Failure("\(client.baseURL) presented a certificate this client does not trust for the name \(host): it names another host. Use a URL with a host name the certificate lists (or add \(host) to the certificate)", code: Failure.unreachable)
+        }
         if "\(error)".contains("CERTIFICATE_VERIFY_FAILED") {
             throw Failure("\(client.baseURL) presented a certificate this client does not trust; pass --ca-file with the cluster's CA certificate (or, on a trusted network only, --insecure)", code: Failure.unreachable)
         }

@@ -22,4 +22,13 @@ struct ClientAddressTests {
         #expect(ClientAddress.resolve(peer: try peer("10.1.2.3"), forwardedFor: nil, trusted: proxies) == "10.1.2.3")
         #expect(ClientAddress.resolve(peer: try peer("10.1.2.3"), forwardedFor: "not-an-address", trusted: proxies) == "10.1.2.3")
     }
+
+    @Test("throttling groups IPv6 by its /64 and keeps IPv4 (mapped or not) as it is", arguments: [
+        ("2001:db8:1:2::a", "2001:db8:1:2::/64"), ("2001:db8:1:2:ffff:1:2:3", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"), ("::ffff:192.0.2.1", "192.0.2.1"), ("192.0.2.1", "192.0.2.1"),
+        ("not an address", "not an address"),
+    ])
+    func throttleKey(address: String, key: String) {
+        #expect(ClientAddress.throttleKey(address) == key)
+    }
 }

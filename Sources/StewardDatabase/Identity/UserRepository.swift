@@ -5,6 +5,15 @@ import StewardModel
 
 /// A user row, password hash included: for the server's use only, never sent to clients.
 public struct UserRecord: Sendable, Equatable {
+    public init(userID: UserID, username: String, role: Role, passwordHash: String, disabled: Bool, createdAt: Date) {
+        self.userID = userID
+        self.username = username
+        self.role = role
+        self.passwordHash = passwordHash
+        self.disabled = disabled
+        self.createdAt = createdAt
+    }
+
     public let userID: UserID
     public let username: String
     public let role: Role
