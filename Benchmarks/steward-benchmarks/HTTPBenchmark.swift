@@ -44,7 +44,8 @@ struct HTTPBenchmark: AsyncParsableCommand {
             rows.append(("steward GET /api/v1/cluster/nodes, token (HTTPS)", try await wrk("https://localhost:\(node.httpsPort)/api/v1/cluster/nodes", token: token)))
             print("")
             for (name, rate) in rows {
-                print(String(format: "%-52@ %9.0f req/s   %5.1f%% of nginx", name as NSString, rate, rate / baseline * 100))
+                let padded = name.padding(toLength: 52, withPad: " ", startingAt: 0)
+                print(padded + String(format: " %9.0f req/s   %5.1f%% of nginx", rate, rate / baseline * 100))
             }
         }
     }
@@ -83,6 +84,7 @@ struct StaticNginx {
                         key: try folder.write("nginx/key.pem", generated.privateKeyPEM, permissions: 0o600))
         _ = try folder.write("nginx/www/static.json", #"{"status":"live","checks":{"process":"ok"}}"#)
         let config = try folder.write("nginx/nginx.conf", """
+            \(getuid() == 0 ? "user root;" : "")
             worker_processes auto;
             daemon off;
             pid \(folder.file("nginx/nginx.pid"));

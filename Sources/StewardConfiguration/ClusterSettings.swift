@@ -47,6 +47,9 @@ public struct ClusterSettings: Sendable, Equatable {
 
     /// Every key, in canonical spelling.
     public private(set) var values: [String: String]
+    /// The same values parsed once (they are read on every request).
+    private var durations: [String: Duration] = [:]
+    private var integers: [String: Int] = [:]
 
     /// Missing keys take their defaults; each value and the rules between them are checked.
     public init(values given: [String: String]) throws(ClusterSettingError) {
@@ -58,8 +61,17 @@ public struct ClusterSettings: Sendable, Equatable {
             }
         }
         self.values = values
+        for definition in Self.definitions {
+            guard let text = values[definition.key] else { continue }
+            switch definition.kind {
+            case .duration: durations[definition.key] = DurationText.parse(text)
+            case .integer: integers[definition.key] = Int(text)
+            }
+        }
         try checkRules()
     }
+
+    public static func == (lhs: ClusterSettings, rhs: ClusterSettings) -> Bool { lhs.values == rhs.values }
 
     /// These settings with `key` set to `text`, or why not.
     public func setting(_ key: String, to text: String) throws(ClusterSettingError) -> ClusterSettings {
@@ -85,8 +97,8 @@ public struct ClusterSettings: Sendable, Equatable {
         }
     }
 
-    public func duration(_ key: String) -> Duration { values[key].flatMap(DurationText.parse) ?? .zero }
-    public func integer(_ key: String) -> Int { values[key].flatMap { Int($0) } ?? 0 }
+    public func duration(_ key: String) -> Duration { durations[key] ?? .zero }
+    public func integer(_ key: String) -> Int { integers[key] ?? 0 }
 
     public var heartbeatInterval: Duration { duration("cluster.heartbeat.interval") }
     public var nodeOfflineAfter: Duration { duration("cluster.node.offline.after") }

@@ -8,7 +8,7 @@ import NIOConcurrencyHelpers
 /// A WebSocket client for tests: connects over TLS (trusting any certificate), sends `messages`,
 /// and returns every text message the server sent, up to `expecting` of them.
 public enum WebSocketProbe {
-    public static func exchange(url: String, send messages: [String] = [], expecting count: Int, timeout: Duration = .seconds(10)) async throws -> [String] {
+    public static func exchange(url: String, send messages: [String] = [], expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [String] {
         let tls = insecureTLS()
         let received = NIOLockedValueBox<[String]>([])
         let logger = Logger(label: "steward.test.websocket")

@@ -37,6 +37,8 @@ struct StewardServerCommand: AsyncParsableCommand {
     var claimAppData = false
 
     func run() async throws {
+        // A log pipe whose reader went away (a supervisor restarted) must cost a lost line, not the node.
+        signal(SIGPIPE, SIG_IGN)
         let sink = LogSink()
         LoggingSystem.bootstrap { StewardLogHandler(label: $0, sink: sink) }
         let configuration: NodeConfiguration

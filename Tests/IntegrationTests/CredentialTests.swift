@@ -22,10 +22,11 @@ struct CredentialTests {
             #expect(try await onB.raw(.GET, "/api/v1/auth/me").status == 200, "served from B's cache")
             try await admin.revokeToken(created.info.id)
             let revoked = ContinuousClock.now
-            try await waitFor("node-b to refuse the revoked token", timeout: .seconds(3)) {
+            try await waitFor("node-b to refuse the revoked token", timeout: .seconds(9)) {
                 try await onB.raw(.GET, "/api/v1/auth/me").status == 401
             }
-            #expect(ContinuousClock.now - revoked < .seconds(2), "NOTIFY, not the cache's lifetime, ended it")
+            // The cache keeps an entry ten seconds: refused well before that means NOTIFY ended it.
+            #expect(ContinuousClock.now - revoked < .seconds(8), "NOTIFY, not the cache's lifetime, ended it")
         }
     }
 

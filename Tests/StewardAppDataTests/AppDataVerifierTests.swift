@@ -103,7 +103,7 @@ struct AppDataVerifierTests {
     }
 
     @Test("a node lock is exclusive while held and free once released")
-    func nodeLock() throws {
+    func nodeLock() async throws {
         defer { folder.remove() }
         let path = folder.path + "/" + NodeLock.fileName
         do {
@@ -116,6 +116,13 @@ struct AppDataVerifierTests {
             }
             withExtendedLifetime(lock) {}
         }
-        #expect(!NodeLock.isHeld(path: path))
+        // Released at once; a child another test spawns at that very moment shares the descriptor
+        // until it execs, so give it a moment rather than read the lock in that instant.
+        var held = NodeLock.isHeld(path: path)
+        for _ in 0..<20 where held {
+            try await Task.sleep(for: .milliseconds(50))
+            held = NodeLock.isHeld(path: path)
+        }
+        #expect(!held)
     }
 }

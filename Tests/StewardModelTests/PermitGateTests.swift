@@ -29,7 +29,8 @@ struct PermitGateTests {
         try await gate.acquire(timeout: .seconds(5), timedOut: Busy())
         let started = ContinuousClock.now
         await #expect(throws: Busy.self) { try await gate.acquire(timeout: .milliseconds(200), timedOut: Busy()) }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // The permit never comes back here: only the deadline can end the wait (generous: the suite shares two cores).
+        #expect(ContinuousClock.now - started < .seconds(30))
         gate.release()
         #expect(gate.inUse == 0)
     }

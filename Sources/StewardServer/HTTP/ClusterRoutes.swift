@@ -19,15 +19,11 @@ struct ClusterRoutes {
         }
         api.get("cluster/summary") { _, _ -> ClusterSummary in
             let record = try await cluster()
-            let client = runtime.database, nodes = self.nodes
-            let statuses = try await withDeadline(.seconds(5), "node list") { try await nodes.statuses(on: client) }
+            let statuses = try await statuses()
             return ClusterSummary(clusterID: record.clusterID, softwareVersion: record.softwareVersion.description,
                                   schemaVersion: record.schemaVersion, nodes: statuses)
         }
-        api.get("cluster/nodes") { _, _ -> [NodeStatus] in
-            let client = runtime.database, nodes = self.nodes
-            return try await withDeadline(.seconds(5), "node list") { try await nodes.statuses(on: client) }
-        }
+        api.get("cluster/nodes") { _, _ -> [NodeStatus] in try await statuses() }
         api.get("cluster/nodes/{node}") { _, context -> NodeStatus in
             let node = try context.parameters.require("node")
             let client = runtime.database, nodes = self.nodes
@@ -49,6 +45,12 @@ struct ClusterRoutes {
         }
     }
 
+    /// The node list, at most a quarter second old (see `NodeStatusSnapshot`).
+    func statuses() async throws -> [NodeStatus] {
+        let client = runtime.database, nodes = self.nodes
+        return try await runtime.nodeStatuses.statuses { try await nodes.statuses(on: client) }
+    }
+
     func cluster() async throws -> ClusterRecord {
         let client = runtime.database
         let clusters = ClusterRepository(logger: runtime.logger)
@@ -65,7 +67,9 @@ struct ClusterRoutes {
         let node = try context.parameters.require("node")
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         do {
-            return try await runtime.transaction { connection in try await body(node, identity.username, source, connection) }
+            let status = try await runtime.transaction { connection in try await body(node, identity.username, source, connection) }
+            runtime.nodeStatuses.invalidate()
+            return status
         } catch let refusal as NodeRepository.OperationRefusal {
             if case .notFound = refusal { throw APIError.notFound(refusal.description) }
             throw APIError.conflict(refusal.description)

@@ -26,6 +26,8 @@ public final class LogSink: Sendable {
 
     struct Shared {
         var settings = LogSettings()
+        /// Each logger's level, worked out once per settings: asked on every log call, every request.
+        var levels: [String: Logger.Level] = [:]
         var secrets: [String] = []
         var writesToStandardError = true
         var pending: [Item] = []
@@ -53,7 +55,22 @@ public final class LogSink: Sendable {
 
     public var settings: LogSettings { shared.withLock { $0.settings } }
 
-    public func apply(_ settings: LogSettings) { shared.withLock { $0.settings = settings } }
+    public func apply(_ settings: LogSettings) {
+        shared.withLock { shared in
+            shared.settings = settings
+            shared.levels.removeAll()
+        }
+    }
+
+    /// The level in force for `label` (the most specific logger prefix, else the root's).
+    public func level(for label: String) -> Logger.Level {
+        shared.withLock { shared in
+            if let known = shared.levels[label] { return known }
+            let level = shared.settings.level(for: label)
+            shared.levels[label] = level
+            return level
+        }
+    }
 
     public func setStandardError(_ enabled: Bool) { shared.withLock { $0.writesToStandardError = enabled } }
 

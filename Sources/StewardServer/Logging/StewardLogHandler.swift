@@ -16,7 +16,7 @@ public struct StewardLogHandler: LogHandler {
     }
 
     public var logLevel: Logger.Level {
-        get { overrideLevel ?? sink.settings.level(for: label) }
+        get { overrideLevel ?? sink.level(for: label) }
         set { overrideLevel = newValue }
     }
 

@@ -18,6 +18,7 @@ public final class NodeRuntime: Sendable {
     private let inFlight = Atomic<Int>(0)
     let agents = AgentConnections()
     let authCache = AuthCache()
+    let nodeStatuses = NodeStatusSnapshot()
     let devices: DeviceCookies
 
     public init(configuration: NodeConfiguration, membership: NodeMembership, settings: LiveSettings, database: DatabasePool,

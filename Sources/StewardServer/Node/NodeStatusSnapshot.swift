@@ -1,0 +1,47 @@
+import StewardDatabase
+import StewardModel
+import Synchronization
+
+/// The node list, read from the database at most once per quarter second however many requests ask
+/// (those that arrive while a read is under way wait for it): status views and scripts polling
+/// `cluster/nodes` cost the database a constant trickle instead of a query each. A quarter second is
+/// far below the heartbeat interval, so nothing is missed that a fresh read would have shown.
+final class NodeStatusSnapshot: Sendable {
+    private struct State {
+        var statuses: [NodeStatus]?
+        var readAt: ContinuousClock.Instant?
+        var reading: Task<[NodeStatus], any Error>?
+    }
+
+    private let state = Mutex(State())
+    let freshness: Duration
+
+    init(freshness: Duration = .milliseconds(250)) { self.freshness = freshness }
+
+    func statuses(_ read: @escaping @Sendable () async throws -> [NodeStatus]) async throws -> [NodeStatus] {
+        let now = ContinuousClock.now
+        let task = state.withLock { state -> Task<[NodeStatus], any Error>? in
+            if let statuses = state.statuses, let readAt = state.readAt, now - readAt < freshness {
+                state.reading = nil
+                return Task { statuses }
+            }
+            if let reading = state.reading { return reading }
+            let reading = Task { try await read() }
+            state.reading = reading
+            return reading
+        }
+        guard let task else { return [] }
+        let result = try await task.value
+        state.withLock { state in
+            if state.readAt.map({ now >= $0 }) ?? true {
+                state.statuses = result
+                state.readAt = now
+            }
+            state.reading = nil
+        }
+        return result
+    }
+
+    /// After a change made here (drain, decommission): the next read goes to the database.
+    func invalidate() { state.withLock { $0 = State() } }
+}
