@@ -45,13 +45,15 @@ let package = Package(
             "CStewardKeystore", crypto, x509, nioSSL,
             .product(name: "SwiftASN1", package: "swift-asn1"),
         ]),
+        .target(name: "StewardKeys", dependencies: ["StewardModel", "StewardAppData", crypto, x509,
+                                                  .product(name: "SwiftASN1", package: "swift-asn1")]),
         .target(name: "StewardDatabase", dependencies: ["StewardModel", "StewardConfiguration", postgres, logging, crypto, lifecycle]),
         .target(name: "StewardAgentProtocol", dependencies: ["StewardModel"]),
         .target(name: "StewardCluster", dependencies: [
-            "StewardModel", "StewardConfiguration", "StewardAppData", "StewardDatabase", logging, postgres, lifecycle, crypto,
+            "StewardModel", "StewardConfiguration", "StewardAppData", "StewardDatabase", "StewardKeys", logging, postgres, lifecycle, crypto,
         ]),
         .target(name: "StewardServer", dependencies: [
-            "StewardModel", "StewardConfiguration", "StewardAppData", "StewardKeystore", "StewardDatabase",
+            "StewardModel", "StewardConfiguration", "StewardAppData", "StewardKeystore", "StewardDatabase", "StewardKeys",
             "StewardAgentProtocol", "StewardCluster", hummingbird, logging, postgres, lifecycle, nioSSL,
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -71,7 +73,7 @@ let package = Package(
         ]),
         .executableTarget(name: "steward-server", dependencies: ["StewardServer", argumentParser]),
         .executableTarget(name: "stewardctl", dependencies: [
-            "StewardClient", "StewardAppData", "StewardKeystore", "StewardConfiguration", "StewardModel", argumentParser,
+            "StewardClient", "StewardAppData", "StewardKeystore", "StewardKeys", "StewardConfiguration", "StewardModel", argumentParser,
             "StewardDatabase", postgres, logging,
         ]),
         .executableTarget(name: "steward-benchmarks", dependencies: ["StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", argumentParser],
@@ -83,6 +85,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .testTarget(name: "StewardModelTests", dependencies: ["StewardModel"]),
+        .testTarget(name: "StewardKeysTests", dependencies: ["StewardKeys", crypto, x509]),
         .testTarget(name: "StewardConfigurationTests", dependencies: ["StewardConfiguration"]),
         .testTarget(name: "StewardClusterTests", dependencies: ["StewardCluster", "StewardConfiguration", "StewardModel"]),
         .testTarget(name: "StewardServerTests", dependencies: ["StewardServer", "StewardTesting", "StewardConfiguration", logging]),
@@ -90,7 +93,7 @@ let package = Package(
         .testTarget(name: "StewardKeystoreTests", dependencies: ["StewardKeystore", "StewardTesting"]),
         .testTarget(name: "StewardDatabaseTests", dependencies: ["StewardDatabase", "StewardTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardAgentProtocol", "StewardDatabase", "StewardServer",
+            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardKeys", "StewardAgentProtocol", "StewardDatabase", "StewardServer",
             "steward-server", "stewardctl",
         ]),
         .testTarget(name: "AppDataMigrationTests", dependencies: [

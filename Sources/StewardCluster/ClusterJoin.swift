@@ -4,6 +4,7 @@ import PostgresNIO
 import StewardAppData
 import StewardConfiguration
 import StewardDatabase
+import StewardKeys
 import StewardModel
 
 /// The start-up conversation with the shared database, all in one transaction under the schema
@@ -17,7 +18,8 @@ public struct ClusterJoin: Sendable {
     /// Write `cluster.id` into an appdata folder that has none (an operator's explicit choice).
     let claimAppData: Bool
     let host: String
-    let fingerprints: ClusterFingerprints
+    let masterKeys: [MasterKey]
+    let tlsFingerprint: String
     let rejoin: Bool
     let acceptNewCertificate: Bool
     /// Runs inside the join's transaction once the cluster exists (the first admin account is made here).
@@ -25,13 +27,14 @@ public struct ClusterJoin: Sendable {
     let logger: Logger
 
     public init(configuration: NodeConfiguration, appData: AppDataVerifier, claimAppData: Bool, host: String,
-                fingerprints: ClusterFingerprints, rejoin: Bool, acceptNewCertificate: Bool,
+                masterKeys: [MasterKey], tlsFingerprint: String, rejoin: Bool, acceptNewCertificate: Bool,
                 prepare: @escaping @Sendable (PostgresConnection) async throws -> Void, logger: Logger) {
         self.configuration = configuration
         self.appData = appData
         self.claimAppData = claimAppData
         self.host = host
-        self.fingerprints = fingerprints
+        self.masterKeys = masterKeys
+        self.tlsFingerprint = tlsFingerprint
         self.rejoin = rejoin
         self.acceptNewCertificate = acceptNewCertificate
         self.prepare = prepare
@@ -51,6 +54,8 @@ public struct ClusterJoin: Sendable {
         public let connectionLimit: Int
         /// Signs the device cookies of clients that have logged in.
         public let deviceKey: [UInt8]
+        /// The cluster's encryption keystore, unsealed (created with the cluster).
+        public let keystore: EncryptionKeystore
     }
 
     public func run(on connection: PostgresConnection) async throws -> Result {
@@ -91,6 +96,7 @@ public struct ClusterJoin: Sendable {
             try await settingsRepository.seed(configuration.bootstrapSettings, by: configuration.nodeName, on: connection)
             let (settings, version) = try await settingsRepository.load(on: connection)
             try await checkFingerprints(on: connection, newCluster: createdCluster)
+            let keystore = try await openOrCreateKeystore(cluster: cluster, on: connection)
             try await prepare(connection)
             let registration = NodeRegistration(
                 name: configuration.nodeName, host: host, httpPort: configuration.httpPort,
@@ -104,7 +110,8 @@ public struct ClusterJoin: Sendable {
                 """, logger: logger).first?.decode(Int.self) ?? 0
             let deviceKey = try await clusters.deviceKey(on: connection)
             return Result(cluster: cluster, registered: registered, createdCluster: createdCluster, appliedMigrations: migration.applied,
-                          settings: settings, settingsVersion: version, memberCount: members, connectionLimit: limit, deviceKey: deviceKey)
+                          settings: settings, settingsVersion: version, memberCount: members, connectionLimit: limit, deviceKey: deviceKey,
+                          keystore: keystore)
         }
     }
 
@@ -112,7 +119,9 @@ public struct ClusterJoin: Sendable {
     func checkFingerprints(on connection: PostgresConnection, newCluster: Bool) async throws {
         let clusters = ClusterRepository(logger: logger)
         let recorded = try await clusters.fingerprints(on: connection)
-        guard let update = try KeyFingerprints.reconcile(cluster: recorded, node: fingerprints, acceptNewCertificate: acceptNewCertificate) else { return }
+        let (fingerprints, accepted) = KeyFingerprints.node(masterKeys, tlsFingerprint: tlsFingerprint)
+        guard let update = try KeyFingerprints.reconcile(cluster: recorded, node: fingerprints, acceptedMasterKeys: accepted,
+                                                         acceptNewCertificate: acceptNewCertificate) else { return }
         try await clusters.recordFingerprints(update, on: connection)
         if !newCluster, recorded.tls != nil, recorded.tls != update.tls {
             try await AuditRepository(logger: logger).record(
@@ -136,5 +145,37 @@ public struct ClusterJoin: Sendable {
             throw AppDataError(.unclaimed, path: appData.layout.clusterIDFile, detail:
                 "appdata \(appData.layout.root) has no cluster.id, but the database holds cluster \(clusterID): every node must use the cluster's shared appdata. If this folder is that appdata (newly migrated), start once with --claim-appdata")
         }
+    }
+
+    /// The keystore in appdata, opened with this node's master key; the first node of a cluster (or of
+    /// a cluster from before keystores) creates it, under the schema lock. One that is missing where the
+    /// database says one exists, or that belongs to another cluster, is refused.
+    func openOrCreateKeystore(cluster: ClusterRecord, on connection: PostgresConnection) async throws -> EncryptionKeystore {
+        let (path, authorityPath) = NodeKeys.paths(appData: appData.layout.root)
+        let authorities = AuthorityRepository(logger: logger)
+        let recorded = try await authorities.keystoreID(on: connection)
+        let keystore: EncryptionKeystore
+        if FileManager.default.fileExists(atPath: path) {
+            keystore = try NodeKeys.read(path: path, masterKeys: masterKeys)
+            if let recorded, recorded != keystore.keystoreID {
+                throw KeyError(.foreignKeystore, path: path,
+                    "\(path) is keystore \(keystore.keystoreID), but this cluster's is \(recorded): the appdata holds another cluster's keystore; restore this cluster's from backup")
+            }
+        } else {
+            if let recorded {
+                throw KeyError(.keystoreMissing, path: path,
+                    "\(path) is missing, and this cluster's secrets and CA key are sealed in it (keystore \(recorded)); restore it from the backup of the shared appdata (it is useless without the master key, so the backup is safe to keep)")
+            }
+            keystore = try EncryptionKeystore.create(clusterName: cluster.clusterID.description)
+            try NodeKeys.write(keystore, sealedWith: masterKeys[0], path: path, authorityPath: authorityPath)
+            logger.notice("created the encryption keystore \(path) and the cluster CA (pin \(keystore.activeAuthority?.pin ?? "?"))")
+        }
+        if recorded == nil {
+            try await authorities.recordKeystore(keystore.keystoreID, on: connection)
+        }
+        try await authorities.publish(keystore.authorities.map {
+            .init(serial: $0.serial, certificatePEM: $0.certificatePEM, pin: $0.pin, state: $0.state.rawValue)
+        }, on: connection)
+        return keystore
     }
 }

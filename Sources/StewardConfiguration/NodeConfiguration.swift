@@ -15,7 +15,10 @@ public struct NodeConfiguration: Sendable {
     public var keystorePassword: Secret?
     /// nil: use the keystore's only key entry.
     public var keyAlias: String?
+    /// Required to start a node (checked then, so tools that read only other keys need none).
     public var masterKeyFile: String?
+    /// During a master key change: the new key, accepted next to the old one (docs/keys.md).
+    public var nextMasterKeyFile: String?
     public var trustedProxies: [NetworkRange] = []
     public var shutdownTimeout: Duration = .seconds(30)
     /// After SIGTERM, how long the node reports itself not ready before its listeners close.
@@ -68,8 +71,11 @@ public struct NodeConfiguration: Sendable {
         keystorePassword = try reader.secret("server.keystore.password", fileKey: "server.keystore.password.file")
         keyAlias = reader.string("server.key.alias")
         masterKeyFile = reader.path("server.master.key.file")
-        if let masterKeyFile, !FileManager.default.isReadableFile(atPath: masterKeyFile) {
-            throw reader.error("server.master.key.file", "the file \(masterKeyFile) does not exist or is not readable")
+        nextMasterKeyFile = reader.path("server.master.key.next.file")
+        for (key, file) in [("server.master.key.file", masterKeyFile), ("server.master.key.next.file", nextMasterKeyFile)] {
+            if let file, !FileManager.default.isReadableFile(atPath: file) {
+                throw reader.error(key, "the file \(file) does not exist or is not readable")
+            }
         }
         trustedProxies = try Self.trustedProxies(reader)
         shutdownTimeout = try reader.duration("server.shutdown.timeout", default: shutdownTimeout)

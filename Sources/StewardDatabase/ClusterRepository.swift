@@ -83,3 +83,10 @@ extension ClusterRepository {
         return Array(key)
     }
 }
+
+extension ClusterRepository {
+    /// A master key change: from now on nodes must hold this key (the keystore is sealed with it).
+    public func recordMasterKeyFingerprint(_ fingerprint: String, on runner: some QueryRunner) async throws {
+        try await runner.run("UPDATE cluster SET master_key_fingerprint = \(fingerprint), updated_at = now()", logger: logger)
+    }
+}

@@ -26,6 +26,8 @@ public struct SchemaMigrator: Sendable {
     /// migration limit allows (another node may be migrating), not the usual statement timeout.
     public static func lock(_ connection: PostgresConnection, logger: Logger, wait: Duration = .seconds(300)) async throws {
         try await connection.run("SET LOCAL statement_timeout = \(unescaped: String(wait.inMilliseconds))", logger: logger)
+        // lock_timeout (a few seconds on every connection) would otherwise cut this wait short.
+        try await connection.run("SET LOCAL lock_timeout = \(unescaped: String(wait.inMilliseconds))", logger: logger)
         try await connection.run("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
     }
 

@@ -28,3 +28,11 @@ public struct HarnessError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+/// A master key file's content, as `stewardctl keys new-master-key` writes it (32 random bytes, base64).
+public enum MasterKeyText {
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }).base64EncodedString() + "\n"
+    }
+}

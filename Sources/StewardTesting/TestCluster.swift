@@ -27,6 +27,8 @@ public final class TestCluster: Sendable {
         appData = folder.file("appdata")
         keystorePasswordFile = try folder.write("keystore.password", Self.keystorePassword + "\n", permissions: 0o600)
         _ = try folder.write("database.password", database.server.password + "\n", permissions: 0o600)
+        // The cluster's master key: every node gets the same file.
+        _ = try folder.write("master.key", MasterKeyText.generate(), permissions: 0o600)
         secrets.withLock { $0.append(database.server.password) }
     }
 
@@ -99,6 +101,7 @@ public final class TestCluster: Sendable {
             "database.url": database.url,
             "database.user": database.server.user,
             "database.password.file": folder.file("database.password"),
+            "server.master.key.file": folder.file("master.key"),
             "database.tls": "disable",
             "database.pool.size": "4",
             "cluster.heartbeat.interval": "1s",

@@ -74,7 +74,7 @@ public actor TestPostgres {
         return try await start()
     }
 
-    static func binDirectory() throws -> String {
+    public static func binDirectory() throws -> String {
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
         if let newest = versions.last, FileManager.default.isExecutableFile(atPath: "\(root)/\(newest)/bin/initdb") {

@@ -16,6 +16,6 @@ struct Stewardctl: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             LoginCommand.self, LogoutCommand.self, ClusterCommand.self, UsersCommand.self, TokensCommand.self,
-            AuditCommand.self, AppDataCommand.self, KeystoreCommand.self,
+            AuditCommand.self, SecretsCommand.self, KeysCommand.self, CACommand.self, AppDataCommand.self, KeystoreCommand.self,
         ])
 }

@@ -93,6 +93,12 @@ struct NodeOnMigratedAppDataTests {
             #expect(unclaimed.status == 1)
             #expect(unclaimed.output.contains("--claim-appdata"), "\(unclaimed.output)")
 
+            // An old installation has no encryption keystore; the cluster's is needed (docs/appdata-migration.md).
+            let refusedWithoutKeys = try await cluster.refusal("node-b", extra: ["server.appdata.dir": value], arguments: ["--claim-appdata"])
+            #expect(refusedWithoutKeys.output.contains("encryption.keystore is missing"), "\(refusedWithoutKeys.output)")
+            for file in ["conf/encryption.keystore", "conf/cluster-ca.pem"] {
+                try FileManager.default.copyItem(atPath: cluster.appData + "/" + file, toPath: destination + "/" + file)
+            }
             let node = try await cluster.start("node-b", extra: ["server.appdata.dir": value], arguments: ["--claim-appdata"])
             #expect(clusterID(destination) != nil)
             #expect(clusterID(destination) == clusterID(cluster.appData))

@@ -32,6 +32,17 @@ struct AccessControlTests {
         "POST /api/v1/tokens": .viewer,
         "DELETE /api/v1/tokens/{id}": .viewer,
         "GET /api/v1/audit": .admin,
+        "GET /api/v1/secrets": .operator,
+        "GET /api/v1/secrets/{name}": .operator,
+        "PUT /api/v1/secrets/{name}": .admin,
+        "DELETE /api/v1/secrets/{name}": .admin,
+        "POST /api/v1/secrets/{name}/verify": .admin,
+        "GET /api/v1/keys": .admin,
+        "POST /api/v1/keys/rotation": .admin,
+        "POST /api/v1/keys/rotation/batch": .admin,
+        "POST /api/v1/keys/rotation/finish": .admin,
+        "POST /api/v1/keys/reseal": .admin,
+        "GET /api/v1/ca": .viewer,
     ]
 
     @Test("the router's /api/v1 routes are exactly the routes in this table")
@@ -62,6 +73,7 @@ struct AccessControlTests {
                     .replacingOccurrences(of: "{id}", with: UUID().uuidString)
                     .replacingOccurrences(of: "{node}", with: "no-such-node")
                     .replacingOccurrences(of: "{key}", with: "no.such.key")
+                    .replacingOccurrences(of: "{name}", with: "no-such-secret")
                 let unauthenticated = try await anonymous.raw(.init(rawValue: method), path, body: Data("{}".utf8))
                 if let required {
                     #expect(unauthenticated.status == 401, "\(route) without credentials: \(unauthenticated.status)")

@@ -145,12 +145,14 @@ struct MembershipTests {
     @Test("a node with another master key is refused, naming both fingerprints")
     func masterKeyMismatch() async throws {
         try await TestCluster.with { cluster in
-            let first = try cluster.folder.write("keys/first.key", "first-master-key-0123456789", permissions: 0o600)
-            let second = try cluster.folder.write("keys/second.key", "second-master-key-9876543210", permissions: 0o600)
+            let first = try cluster.folder.write("keys/first.key", "first-master-key-0123456789-abcdefghij", permissions: 0o600)
+            let second = try cluster.folder.write("keys/second.key", "second-master-key-9876543210-abcdefghi", permissions: 0o600)
             _ = try await cluster.start("node-a", extra: ["server.master.key.file": first])
             let output = try await expectRefused(cluster, "node-b", extra: ["server.master.key.file": second], saying: "this node's master key (server.master.key.file) has fingerprint hmac-sha256:", "but the cluster's is hmac-sha256:")
             #expect(!output.contains("first-master-key") && !output.contains("second-master-key"))
-            try await expectRefused(cluster, "node-c", saying: "has fingerprint none")
+            try await expectRefused(cluster, "node-c", extra: ["server.master.key.file": nil], saying: "server.master.key.file: is required")
+            let short = try cluster.folder.write("keys/short.key", "too short", permissions: 0o600)
+            try await expectRefused(cluster, "node-e", extra: ["server.master.key.file": short], saying: "holds 9 bytes; a master key needs at least 32")
             _ = try await cluster.start("node-d", extra: ["server.master.key.file": first])
         }
     }

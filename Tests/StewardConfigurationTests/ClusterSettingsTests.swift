@@ -39,6 +39,7 @@ struct ClusterSettingsTests {
             server.appdata.dir=/a
             cluster.node.offline.after=20000ms
             cluster.heartbeat.interval=3s
+            server.master.key.file=/dev/null
             """))
         #expect(configuration.localSettings == ["cluster.node.offline.after": "20s", "cluster.heartbeat.interval": "3s"])
         #expect(configuration.bootstrapSettings.nodeOfflineAfter == .seconds(20))

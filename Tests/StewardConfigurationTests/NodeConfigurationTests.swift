@@ -5,7 +5,8 @@ import Testing
 @Suite("installed.properties → NodeConfiguration")
 struct NodeConfigurationTests {
     static func configuration(_ text: String) throws(ConfigurationError) -> NodeConfiguration {
-        try NodeConfiguration(file: PropertiesFile(path: "/etc/steward/installed.properties", text: text))
+        // Every node needs a master key file; any readable file will do for parsing.
+        try NodeConfiguration(file: PropertiesFile(path: "/etc/steward/installed.properties", text: text + "server.master.key.file=/dev/null\n"))
     }
 
     @Test("defaults fill every key that is not set")

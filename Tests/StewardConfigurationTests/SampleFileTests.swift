@@ -19,7 +19,7 @@ struct SampleFileTests {
 
     @Test("the sample names exactly the keys the node reads")
     func everyKeyDocumented() throws {
-        let configuration = try NodeConfiguration(file: PropertiesFile(path: "x", text: "server.appdata.dir=/a\n"))
+        let configuration = try NodeConfiguration(file: PropertiesFile(path: "x", text: "server.appdata.dir=/a\nserver.master.key.file=/dev/null\n"))
         #expect(try Self.sampleKeys() == configuration.knownKeys)
     }
 }

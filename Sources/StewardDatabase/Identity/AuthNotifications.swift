@@ -52,3 +52,12 @@ public enum AuthRevocation: Sendable, Equatable {
         return bytes
     }
 }
+
+/// The encryption keystore changed (a rotation, a reseal): every node reads it again from appdata.
+public enum KeystoreChanged {
+    public static let channel = "steward_keys"
+
+    public static func notify(on runner: some QueryRunner, logger: Logger) async throws {
+        try await runner.run("SELECT pg_notify(\(channel), 'reload')", logger: logger)
+    }
+}

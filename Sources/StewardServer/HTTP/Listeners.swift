@@ -82,6 +82,8 @@ struct Listeners {
         UserRoutes(runtime: runtime, hasher: hasher).add(to: api)
         TokenRoutes(runtime: runtime).add(to: api)
         AuditRoutes(runtime: runtime).add(to: api)
+        SecretsRoutes(runtime: runtime).add(to: api)
+        KeysRoutes(runtime: runtime).add(to: api)
     }
 }
 

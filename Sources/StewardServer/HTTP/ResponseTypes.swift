@@ -13,3 +13,8 @@ extension AuditEntry: ResponseEncodable {}
 extension NodeStatus: ResponseEncodable {}
 extension ClusterSummary: ResponseEncodable {}
 extension ClusterSettingInfo: ResponseEncodable {}
+extension SecretInfo: ResponseEncodable {}
+extension SecretMatch: ResponseEncodable {}
+extension KeysStatus: ResponseEncodable {}
+extension RotationProgress: ResponseEncodable {}
+extension AuthorityInfo: ResponseEncodable {}

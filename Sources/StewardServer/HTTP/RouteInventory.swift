@@ -5,6 +5,7 @@ import PostgresNIO
 import StewardCluster
 import StewardConfiguration
 import StewardDatabase
+import StewardKeys
 import StewardModel
 
 /// Every route the node serves, read from the real routers (not from a list kept by hand),
@@ -19,7 +20,7 @@ public enum RouteInventory {
     /// The routes of all three listeners. Builds the routers against a database client that is
     /// never started: nothing connects anywhere.
     public static func routes() throws -> Set<Route> {
-        let configuration = try NodeConfiguration(file: PropertiesFile(path: "inventory", text: "server.appdata.dir=/nonexistent\n"))
+        let configuration = try NodeConfiguration(file: PropertiesFile(path: "inventory", text: "server.appdata.dir=/nonexistent\nserver.master.key.file=/dev/null\n"))
         let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "none", password: nil, database: nil, tls: .disable))
         let membership = NodeMembership(nodeID: NodeID(), nodeName: configuration.nodeName, clusterID: ClusterID(),
                                         incarnation: Incarnation(0), limits: .init(configuration.bootstrapSettings))
@@ -28,6 +29,8 @@ public enum RouteInventory {
                                   database: DatabasePool(client: client, size: 1, acquireTimeout: .seconds(1), statementTimeout: .seconds(1),
                                                          logger: Logger(label: "steward.inventory")),
                                   deviceKey: Array(repeating: 0, count: 32),
+                                  keys: NodeKeys(path: "/nonexistent", authorityPath: "/nonexistent", masterKeys: [],
+                                                 keystore: try EncryptionKeystore.create(clusterName: "inventory")),
                                   logger: Logger(label: "steward.inventory"))
         let listeners = Listeners(runtime: runtime, tls: TLSConfiguration.makeServerConfiguration(certificateChain: [], privateKey: .file("/nonexistent")),
                                   hasher: PasswordHasher(cost: 4), logger: runtime.logger)

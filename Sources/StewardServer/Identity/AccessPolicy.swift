@@ -34,6 +34,18 @@ public enum AccessPolicy {
         "POST /api/v1/tokens": .atLeast(.viewer),
         "DELETE /api/v1/tokens/{id}": .atLeast(.viewer),
         "GET /api/v1/audit": .atLeast(.admin),
+        "GET /api/v1/secrets": .atLeast(.operator),
+        "GET /api/v1/secrets/{name}": .atLeast(.operator),
+        "PUT /api/v1/secrets/{name}": .atLeast(.admin),
+        "DELETE /api/v1/secrets/{name}": .atLeast(.admin),
+        "POST /api/v1/secrets/{name}/verify": .atLeast(.admin),
+        "GET /api/v1/keys": .atLeast(.admin),
+        "POST /api/v1/keys/rotation": .atLeast(.admin),
+        "POST /api/v1/keys/rotation/batch": .atLeast(.admin),
+        "POST /api/v1/keys/rotation/finish": .atLeast(.admin),
+        "POST /api/v1/keys/reseal": .atLeast(.admin),
+        // The CA's certificate and pin are public: agents check the pin before they trust anything.
+        "GET /api/v1/ca": .atLeast(.viewer),
     ]
 
     public static func rule(method: HTTPRequest.Method, path: String) -> Access? {

@@ -3,6 +3,7 @@ import PostgresNIO
 import StewardCluster
 import StewardConfiguration
 import StewardDatabase
+import StewardKeys
 import StewardModel
 import Synchronization
 
@@ -20,9 +21,11 @@ public final class NodeRuntime: Sendable {
     let authCache = AuthCache()
     let nodeStatuses = NodeStatusSnapshot()
     let devices: DeviceCookies
+    public let keys: NodeKeys
 
     public init(configuration: NodeConfiguration, membership: NodeMembership, settings: LiveSettings, database: DatabasePool,
-                deviceKey: [UInt8], logger: Logger) {
+                deviceKey: [UInt8], keys: NodeKeys, logger: Logger) {
+        self.keys = keys
         self.configuration = configuration
         self.membership = membership
         self.settings = settings
@@ -51,5 +54,25 @@ public final class NodeRuntime: Sendable {
     /// The figures the heartbeat publishes.
     var figures: MembershipRuntime.Figures {
         MembershipRuntime.Figures(requestsInFlight: requestsInFlight, agentsConnected: agents.count)
+    }
+
+    /// A NOTIFY on one of the channels this node listens to.
+    func heard(channel: String, payload: String) {
+        switch channel {
+        case AuthRevocation.channel:
+            authCache.heard(payload)
+        case KeystoreChanged.channel:
+            let keys = self.keys, logger = self.logger
+            Task {
+                do {
+                    let keystore = try await keys.reload()
+                    logger.notice("encryption keystore reloaded: data key \(keystore.activeVersion) active, versions \(keystore.dataKeys.map(\.version))")
+                } catch {
+                    logger.error("the encryption keystore changed but cannot be opened here; this node keeps its previous keys: \(error)")
+                }
+            }
+        default:
+            break
+        }
     }
 }

@@ -7,6 +7,7 @@ import StewardAppData
 import StewardCluster
 import StewardConfiguration
 import StewardDatabase
+import StewardKeys
 import StewardModel
 
 /// The composition root: checks everything, joins the cluster, then runs every long-lived part
@@ -61,9 +62,11 @@ public struct StewardNode {
         let connector = DatabaseConnector(configuration: configuration.database, applicationName: "steward-server \(configuration.nodeName)")
         let hasher = PasswordHasher(cost: configuration.security.bcryptCost)
         let firstAdmin = FirstAdmin(hasher: hasher, layout: startup.layout, password: adminPassword, logger: logger)
-        let fingerprints = try KeyFingerprints.node(configuration, tlsFingerprint: try tls.entry.fingerprint())
-        let joined = try await join(connector: connector, layout: startup.layout, firstAdmin: firstAdmin, fingerprints: fingerprints,
-                                    logger: databaseLogger)
+        let masterKeys = try startup.loadMasterKeys()
+        let joined = try await join(connector: connector, layout: startup.layout, firstAdmin: firstAdmin, masterKeys: masterKeys,
+                                    tlsFingerprint: try tls.entry.fingerprint(), logger: databaseLogger)
+        let (keystorePath, authorityPath) = NodeKeys.paths(appData: configuration.appDataDirectory)
+        let keys = NodeKeys(path: keystorePath, authorityPath: authorityPath, masterKeys: masterKeys, keystore: joined.keystore)
         for conflict in configuration.settingConflicts(with: joined.settings) { logger.warning("\(conflict)") }
         if let warning = Self.connectionBudget(members: joined.memberCount, poolSize: configuration.database.poolSize,
                                                limit: joined.connectionLimit) {
@@ -77,7 +80,7 @@ public struct StewardNode {
             incarnation: joined.registered.incarnation, limits: .init(joined.settings))
         let settings = LiveSettings(joined.settings, version: joined.settingsVersion)
         let runtime = NodeRuntime(configuration: configuration, membership: membership, settings: settings, database: pool,
-                                  deviceKey: joined.deviceKey, logger: logger)
+                                  deviceKey: joined.deviceKey, keys: keys, logger: logger)
         let heartbeatConnection = DedicatedConnection(connector: connector, purpose: "heartbeat", logger: databaseLogger)
         let presence = MembershipRuntime(
             membership: membership, settings: settings, connection: heartbeatConnection,
@@ -93,8 +96,9 @@ public struct StewardNode {
             .init(service: AgentPermitWatcher(runtime: runtime)),
             .init(service: RetentionService(runtime: runtime)),
             .init(service: PostgresListener(
-                connector: connector, channel: AuthRevocation.channel, logger: databaseLogger,
-                onNotification: { runtime.authCache.heard($0) }, onState: { runtime.authCache.listening($0) })),
+                connector: connector, channels: [AuthRevocation.channel, KeystoreChanged.channel], logger: databaseLogger,
+                onNotification: { channel, payload in runtime.heard(channel: channel, payload: payload) },
+                onState: { runtime.authCache.listening($0) })),
         ]
         services.append(.init(service: ListenerCountersReporter(counters: applications.counters, limits: listeners.limits, logger: logger)))
         services += applications.services.map { .init(service: $0) }
@@ -128,13 +132,13 @@ public struct StewardNode {
         if let failure { throw failure }
     }
 
-    func join(connector: DatabaseConnector, layout: AppDataLayout, firstAdmin: FirstAdmin, fingerprints: ClusterFingerprints,
-              logger: Logger) async throws -> ClusterJoin.Result {
+    func join(connector: DatabaseConnector, layout: AppDataLayout, firstAdmin: FirstAdmin, masterKeys: [MasterKey],
+              tlsFingerprint: String, logger: Logger) async throws -> ClusterJoin.Result {
         let connection = try await connector.connect(logger: logger)
         let node = configuration.nodeName
         let join = ClusterJoin(
             configuration: configuration, appData: AppDataVerifier(layout: layout), claimAppData: options.claimAppData,
-            host: ProcessInfo.processInfo.hostName, fingerprints: fingerprints, rejoin: options.rejoin,
+            host: ProcessInfo.processInfo.hostName, masterKeys: masterKeys, tlsFingerprint: tlsFingerprint, rejoin: options.rejoin,
             acceptNewCertificate: options.acceptNewCertificate,
             prepare: { connection in try await firstAdmin.createIfNeeded(node: node, on: connection) }, logger: logger)
         let result: ClusterJoin.Result
