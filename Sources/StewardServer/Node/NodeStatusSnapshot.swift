@@ -31,15 +31,21 @@ final class NodeStatusSnapshot: Sendable {
             return reading
         }
         guard let task else { return [] }
-        let result = try await task.value
-        state.withLock { state in
-            if state.readAt.map({ now >= $0 }) ?? true {
-                state.statuses = result
-                state.readAt = now
+        do {
+            let result = try await task.value
+            state.withLock { state in
+                if state.readAt.map({ now >= $0 }) ?? true {
+                    state.statuses = result
+                    state.readAt = now
+                }
+                state.reading = nil
             }
-            state.reading = nil
+            return result
+        } catch {
+            // A failed read is not kept: the next request asks the database again.
+            state.withLock { $0.reading = nil }
+            throw error
         }
-        return result
     }
 
     /// After a change made here (drain, decommission): the next read goes to the database.

@@ -1,0 +1,34 @@
+import Foundation
+import StewardModel
+@testable import StewardServer
+import Synchronization
+import Testing
+
+@Suite("Node list snapshot: one read shared, fresh for a quarter second, a failure never kept")
+struct NodeStatusSnapshotTests {
+    final class Reads: Sendable {
+        let count = Atomic<Int>(0)
+        let fail = Atomic<Bool>(false)
+    }
+    struct Down: Error {}
+
+    @Test("requests within the freshness share one read; a failed read is not served again")
+    func sharing() async throws {
+        let snapshot = NodeStatusSnapshot(freshness: .seconds(60))
+        let reads = Reads()
+        let read: @Sendable () async throws -> [NodeStatus] = {
+            reads.count.add(1, ordering: .relaxed)
+            if reads.fail.load(ordering: .relaxed) { throw Down() }
+            return []
+        }
+        reads.fail.store(true, ordering: .relaxed)
+        await #expect(throws: Down.self) { _ = try await snapshot.statuses(read) }
+        reads.fail.store(false, ordering: .relaxed)
+        _ = try await snapshot.statuses(read)
+        _ = try await snapshot.statuses(read)
+        #expect(reads.count.load(ordering: .relaxed) == 2, "the failure was not kept, and the success was shared")
+        snapshot.invalidate()
+        _ = try await snapshot.statuses(read)
+        #expect(reads.count.load(ordering: .relaxed) == 3)
+    }
+}
