@@ -74,7 +74,8 @@ struct NodeOperationsTests {
     @Test("SIGTERM: new connections are refused, the request in flight completes, the row says stopped, exit 0")
     func gracefulShutdown() async throws {
         try await TestCluster.with { cluster in
-            let node = try await cluster.start("node-a")
+            // The request in flight waits on a lock: long enough, however slowly the test gets to SIGTERM.
+            let node = try await cluster.start("node-a", extra: ["database.lock.timeout": "60s"])
             let client = try await cluster.adminClient(node)
             // Hold a lock on the cluster row so that /api/v1/cluster/info waits in the database.
             let inFlight = try await cluster.database.holding("LOCK TABLE cluster IN ACCESS EXCLUSIVE MODE") {

@@ -38,6 +38,7 @@ struct DeadlineTests {
         let cancelled = ContinuousClock.now
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - cancelled < .seconds(5), "the caller is released at once, not after the 30 s limit")
+        // Generous: the suite shares two cores with dozens of nodes; the 30 s limit is what it must beat.
+        #expect(ContinuousClock.now - cancelled < .seconds(15), "the caller is released at once, not after the 30 s limit")
     }
 }

@@ -27,7 +27,7 @@ struct ClusterRoutes {
         api.get("cluster/nodes/{node}") { _, context -> NodeStatus in
             let node = try context.parameters.require("node")
             let client = runtime.database, nodes = self.nodes
-            guard let status = try await withDeadline(.seconds(5), "node lookup", { try await nodes.status(of: node, on: client) })
+            guard let status = try await nodes.status(of: node, on: client)
             else { throw APIError.notFound("no node named or numbered \(node)") }
             return status
         }
@@ -54,7 +54,7 @@ struct ClusterRoutes {
     func cluster() async throws -> ClusterRecord {
         let client = runtime.database
         let clusters = ClusterRepository(logger: runtime.logger)
-        guard let record = try await withDeadline(.seconds(5), "cluster lookup", { try await clusters.fetch(on: client) }) else {
+        guard let record = try await clusters.fetch(on: client) else {
             throw APIError(status: .serviceUnavailable, message: "the cluster row is missing from the database")
         }
         return record

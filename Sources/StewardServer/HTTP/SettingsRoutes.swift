@@ -13,12 +13,12 @@ struct SettingsRoutes {
     func add(to api: RouterGroup<StewardRequestContext>) {
         api.get("cluster/settings") { _, _ -> [ClusterSettingInfo] in
             let client = runtime.database, settings = self.settings
-            return try await withDeadline(.seconds(5), "settings list") { try await settings.list(on: client) }
+            return try await settings.list(on: client)
         }
         api.get("cluster/settings/{key}") { _, context -> ClusterSettingInfo in
             let key = try context.parameters.require("key")
             let client = runtime.database, settings = self.settings
-            let all = try await withDeadline(.seconds(5), "settings list") { try await settings.list(on: client) }
+            let all = try await settings.list(on: client)
             guard let setting = all.first(where: { $0.key == key }) else { throw Self.unknown(key) }
             return setting
         }

@@ -10,7 +10,7 @@ final class NodeStatusSnapshot: Sendable {
     private struct State {
         var statuses: [NodeStatus]?
         var readAt: ContinuousClock.Instant?
-        var reading: Task<[NodeStatus], any Error>?
+        var reading: (started: ContinuousClock.Instant, task: Task<[NodeStatus], any Error>)?
     }
 
     private let state = Mutex(State())
@@ -20,31 +20,36 @@ final class NodeStatusSnapshot: Sendable {
 
     func statuses(_ read: @escaping @Sendable () async throws -> [NodeStatus]) async throws -> [NodeStatus] {
         let now = ContinuousClock.now
-        let task = state.withLock { state -> Task<[NodeStatus], any Error>? in
-            if let statuses = state.statuses, let readAt = state.readAt, now - readAt < freshness {
-                state.reading = nil
-                return Task { statuses }
-            }
-            if let reading = state.reading { return reading }
-            let reading = Task { try await read() }
-            state.reading = reading
-            return reading
+        enum Plan { case cached([NodeStatus]), wait(Task<[NodeStatus], any Error>, started: ContinuousClock.Instant) }
+        let plan = state.withLock { state -> Plan in
+            if let statuses = state.statuses, let readAt = state.readAt, now - readAt < freshness { return .cached(statuses) }
+            if let reading = state.reading { return .wait(reading.task, started: reading.started) }
+            let task = Task { try await read() }
+            state.reading = (now, task)
+            return .wait(task, started: now)
         }
-        guard let task else { return [] }
-        do {
-            let result = try await task.value
-            state.withLock { state in
-                if state.readAt.map({ now >= $0 }) ?? true {
-                    state.statuses = result
-                    state.readAt = now
+        switch plan {
+        case .cached(let statuses):
+            return statuses
+        case .wait(let task, let started):
+            do {
+                let result = try await task.value
+                state.withLock { state in
+                    // Kept with the time the read began: its answer is as old as that, never younger.
+                    if state.readAt.map({ started > $0 }) ?? true {
+                        state.statuses = result
+                        state.readAt = started
+                    }
+                    if state.reading?.started == started { state.reading = nil }
                 }
-                state.reading = nil
+                return result
+            } catch {
+                // A failed read is not kept: the next request asks the database again.
+                state.withLock { state in
+                    if state.reading?.started == started { state.reading = nil }
+                }
+                throw error
             }
-            return result
-        } catch {
-            // A failed read is not kept: the next request asks the database again.
-            state.withLock { $0.reading = nil }
-            throw error
         }
     }
 
