@@ -88,4 +88,14 @@ struct NodeBootTests {
             #expect(try await StewardClient(baseURL: node.httpURL).raw(.GET, "/health/live").status == 200)
         }
     }
+
+    @Test("a node warns at start when the cluster's nodes × pool size come near the database's max_connections")
+    func connectionBudget() async throws {
+        try await TestCluster.with { cluster in
+            let a = try await cluster.start("node-a", extra: ["database.pool.size": "160"])
+            #expect(!a.output.contains("database connections, and the server allows"), "one node of 162 fits in 397")
+            let b = try await cluster.start("node-b", extra: ["database.pool.size": "160"])
+            #expect(b.output.contains("2 nodes × (database.pool.size 160 + 2 own connections) = 324 database connections, and the server allows"), "\(b.output)")
+        }
+    }
 }
