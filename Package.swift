@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "StewardModel"),
@@ -52,9 +54,15 @@ let package = Package(
         .target(name: "StewardCluster", dependencies: [
             "StewardModel", "StewardConfiguration", "StewardAppData", "StewardDatabase", "StewardKeys", logging, postgres, lifecycle, crypto,
         ]),
+        .target(name: "StewardJobs", dependencies: [
+            "StewardModel", "StewardConfiguration", "StewardDatabase", "StewardCluster", logging, postgres, lifecycle,
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         .target(name: "StewardServer", dependencies: [
             "StewardModel", "StewardConfiguration", "StewardAppData", "StewardKeystore", "StewardDatabase", "StewardKeys",
-            "StewardAgentProtocol", "StewardCluster", hummingbird, logging, postgres, lifecycle, nioSSL,
+            "StewardAgentProtocol", "StewardCluster", "StewardJobs", hummingbird, logging, postgres, lifecycle, nioSSL,
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -129,7 +129,9 @@ public final class StewardClient: Sendable {
 
     @discardableResult
     public func sendExpectingSuccess(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none) async throws -> RawResponse {
-        let encoded = try body.map { try JSONEncoder().encode($0) }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let encoded = try body.map { try encoder.encode($0) }
         let response = try await raw(method, path, body: encoded)
         guard (200..<300).contains(response.status) else { throw ClientError(response: response) }
         return response

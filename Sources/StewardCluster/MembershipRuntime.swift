@@ -22,9 +22,16 @@ public struct MembershipRuntime: Sendable {
     public let appDataDirectory: String
     public let logger: Logger
     public let figures: @Sendable () -> Figures
+    /// Jobs running on this node or finished but not yet recorded: a drain ends when this is 0.
+    public let workInProgress: @Sendable () -> Int
+    /// Hears how long each heartbeat round trip took (for `/metrics`).
+    public let heartbeatObserved: @Sendable (Duration) -> Void
 
     public init(membership: NodeMembership, settings: LiveSettings, connection: DedicatedConnection, appDataDirectory: String,
-                logger: Logger, figures: @escaping @Sendable () -> Figures) {
+                logger: Logger, figures: @escaping @Sendable () -> Figures, workInProgress: @escaping @Sendable () -> Int = { 0 },
+                heartbeatObserved: @escaping @Sendable (Duration) -> Void = { _ in }) {
+        self.workInProgress = workInProgress
+        self.heartbeatObserved = heartbeatObserved
         self.membership = membership
         self.settings = settings
         self.connection = connection

@@ -48,6 +48,7 @@ public struct NodePresenceService: Service {
             let row = try await runtime.connection.run(max(interval, .seconds(1)), "heartbeat") { connection in
                 try await nodes.heartbeat(nodeID, incarnation: incarnation, figures: figures, on: connection)
             }
+            runtime.heartbeatObserved(membership.clock.now - sentAt)
             if failing { runtime.logger.notice("heartbeat restored") }
             membership.heartbeatAnswered(newerClusterVersion: row.flatMap(MembershipDriver.newerClusterVersion))
             if let row, row.settingsVersion != runtime.settings.version { await reloadSettings() }
@@ -109,8 +110,13 @@ public struct NodePresenceService: Service {
             // A started node's first heartbeat is its catching-up step.
             await driver.perform(membership.handle { machine, now in machine.joinStepSucceeded(.catchingUp, at: now) })
         case .draining:
-            // Work holders watch the permit; with no pooled work yet, the drain is done once it is revoked.
-            await driver.perform(membership.handle { machine, _ in machine.drainFinished() })
+            // The permit is revoked, so nothing new starts; the drain is done when running jobs have ended.
+            let working = runtime.workInProgress()
+            if working == 0 {
+                await driver.perform(membership.handle { machine, _ in machine.drainFinished() })
+            } else {
+                runtime.logger.info("draining: waiting for \(working) running jobs")
+            }
         default:
             break
         }

@@ -29,6 +29,12 @@ public struct ClusterSettings: Sendable, Equatable {
               meaning: "failed logins for one account from all clients in the window after which new clients are slowed (never locked out)"),
         .init(key: "security.login.account.delay.max", kind: .duration(.milliseconds(100)...(.seconds(30))), defaultValue: "3s",
               meaning: "the longest a slowed login waits before its password is checked"),
+        .init(key: "jobs.poll.interval", kind: .duration(.milliseconds(100)...(.seconds(60))), defaultValue: "1s",
+              meaning: "how often idle workers look for jobs when no notification came (notifications wake them at once)"),
+        .init(key: "retention.jobs", kind: .duration(.seconds(3600)...(.seconds(3650 * 86400))), defaultValue: "7d",
+              meaning: "finished jobs (completed, discarded, cancelled) and schedule firings older than this are deleted"),
+        .init(key: "logs.folder.warn.size", kind: .integer(1...1_000_000), defaultValue: "2048",
+              meaning: "a node warns when its log folder (appdata/logs/<node>) grows past this many MiB"),
         .init(key: "retention.audit", kind: .duration(.seconds(86400)...(.seconds(3650 * 86400))), defaultValue: "365d",
               meaning: "audit entries older than this are deleted"),
         .init(key: "retention.login.attempts", kind: .duration(.seconds(3600)...(.seconds(365 * 86400))), defaultValue: "7d",
@@ -113,6 +119,9 @@ public struct ClusterSettings: Sendable, Equatable {
     public var loginFailureWindow: Duration { duration("security.login.failure.window") }
     public var loginAccountSlowdownAfter: Int { integer("security.login.account.slowdown.after") }
     public var loginAccountDelayMax: Duration { duration("security.login.account.delay.max") }
+    public var jobsPollInterval: Duration { duration("jobs.poll.interval") }
+    public var jobRetention: Duration { duration("retention.jobs") }
+    public var logFolderWarnMebibytes: Int { integer("logs.folder.warn.size") }
     public var auditRetention: Duration { duration("retention.audit") }
     public var loginAttemptRetention: Duration { duration("retention.login.attempts") }
 }

@@ -21,6 +21,10 @@ public struct NodeConfiguration: Sendable {
     public var nextMasterKeyFile: String?
     public var trustedProxies: [NetworkRange] = []
     public var shutdownTimeout: Duration = .seconds(30)
+    /// Job attempts this node runs at once (`jobs.workers`).
+    public var jobWorkers: Int = 10
+    /// This node's own scratch folder (`server.temp.dir`), swept of old files by a local job.
+    public var temporaryDirectory: String = ""
     /// After SIGTERM, how long the node reports itself not ready before its listeners close.
     public var shutdownDrainDelay: Duration = .seconds(2)
     /// The cluster settings this node would create a new cluster with: the defaults, and any set in
@@ -79,6 +83,8 @@ public struct NodeConfiguration: Sendable {
         }
         trustedProxies = try Self.trustedProxies(reader)
         shutdownTimeout = try reader.duration("server.shutdown.timeout", default: shutdownTimeout)
+        jobWorkers = try reader.int("jobs.workers", default: jobWorkers, range: 1...1000)
+        temporaryDirectory = reader.path("server.temp.dir") ?? reader.resolve("temp")
         shutdownDrainDelay = try reader.duration("server.shutdown.drain.delay", default: shutdownDrainDelay, allowZero: true)
         (bootstrapSettings, localSettings) = try Self.localClusterSettings(reader)
         listeners = try ListenerConfiguration(reader: reader)

@@ -11,12 +11,14 @@ public protocol QueryRunner: Sendable {
 }
 
 extension PostgresConnection: QueryRunner {
+    @discardableResult
     public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
         try await self.query(query, logger: logger).collect()
     }
 }
 
 extension PostgresClient: QueryRunner {
+    @discardableResult
     public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
         try await self.query(query, logger: logger).collect()
     }

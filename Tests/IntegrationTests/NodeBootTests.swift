@@ -93,9 +93,9 @@ struct NodeBootTests {
     func connectionBudget() async throws {
         try await TestCluster.with { cluster in
             let a = try await cluster.start("node-a", extra: ["database.pool.size": "160"])
-            #expect(!a.output.contains("database connections, and the server allows"), "one node of 162 fits in 397")
+            #expect(!a.output.contains("database connections, and the server allows"), "one node of 165 fits in 397")
             let b = try await cluster.start("node-b", extra: ["database.pool.size": "160"])
-            #expect(b.output.contains("2 nodes × (database.pool.size 160 + 2 own connections) = 324 database connections, and the server allows"), "\(b.output)")
+            #expect(b.output.contains("2 nodes × (database.pool.size 160 + 5 own connections) = 330 database connections, and the server allows"), "\(b.output)")
         }
     }
 }

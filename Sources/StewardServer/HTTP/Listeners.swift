@@ -84,6 +84,9 @@ struct Listeners {
         AuditRoutes(runtime: runtime).add(to: api)
         SecretsRoutes(runtime: runtime).add(to: api)
         KeysRoutes(runtime: runtime).add(to: api)
+        JobsRoutes(runtime: runtime).add(to: api)
+        SchedulesRoutes(runtime: runtime).add(to: api)
+        MetricsRoutes(runtime: runtime).add(to: router)
     }
 }
 

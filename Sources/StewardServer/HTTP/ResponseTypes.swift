@@ -18,3 +18,10 @@ extension SecretMatch: ResponseEncodable {}
 extension KeysStatus: ResponseEncodable {}
 extension RotationProgress: ResponseEncodable {}
 extension AuthorityInfo: ResponseEncodable {}
+extension JobList: ResponseEncodable {}
+extension JobRecord: ResponseEncodable {}
+extension JobCancelled: ResponseEncodable {}
+extension JobStatsReport: ResponseEncodable {}
+extension ScheduleList: ResponseEncodable {}
+extension ScheduleRecord: ResponseEncodable {}
+extension ScheduleFirings: ResponseEncodable {}

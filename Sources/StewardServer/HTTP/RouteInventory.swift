@@ -28,6 +28,7 @@ public enum RouteInventory {
                                   settings: LiveSettings(configuration.bootstrapSettings, version: 0),
                                   database: DatabasePool(client: client, size: 1, acquireTimeout: .seconds(1), statementTimeout: .seconds(1),
                                                          logger: Logger(label: "steward.inventory")),
+                                  connector: DatabaseConnector(configuration: configuration.database, applicationName: "inventory"),
                                   deviceKey: Array(repeating: 0, count: 32),
                                   keys: NodeKeys(path: "/nonexistent", authorityPath: "/nonexistent", masterKeys: [],
                                                  keystore: try EncryptionKeystore.create(clusterName: "inventory")),

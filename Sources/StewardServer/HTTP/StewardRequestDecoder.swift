@@ -7,7 +7,9 @@ public struct StewardRequestDecoder: RequestDecoder {
     public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         do {
-            return try JSONDecoder().decode(T.self, from: buffer)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601  // as every answer writes them
+            return try decoder.decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw APIError.badRequest(ErrorShapeMiddleware.describe(error))
         }

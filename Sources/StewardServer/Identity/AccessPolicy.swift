@@ -46,6 +46,23 @@ public enum AccessPolicy {
         "POST /api/v1/keys/reseal": .atLeast(.admin),
         // The CA's certificate and pin are public: agents check the pin before they trust anything.
         "GET /api/v1/ca": .atLeast(.viewer),
+        "GET /api/v1/jobs": .atLeast(.viewer),
+        "GET /api/v1/jobs/stats": .atLeast(.viewer),
+        "GET /api/v1/jobs/{id}": .atLeast(.viewer),
+        "POST /api/v1/jobs/{id}/cancel": .atLeast(.operator),
+        // A job does whatever its kind does: only admins enqueue by hand.
+        "POST /api/v1/jobs": .atLeast(.admin),
+        "POST /api/v1/jobs/batch": .atLeast(.admin),
+        "GET /api/v1/schedules": .atLeast(.viewer),
+        "GET /api/v1/schedules/{schedule}": .atLeast(.viewer),
+        "GET /api/v1/schedules/{schedule}/firings": .atLeast(.viewer),
+        "POST /api/v1/schedules": .atLeast(.admin),
+        "PATCH /api/v1/schedules/{schedule}": .atLeast(.admin),
+        "POST /api/v1/schedules/{schedule}/pause": .atLeast(.operator),
+        "POST /api/v1/schedules/{schedule}/resume": .atLeast(.operator),
+        "DELETE /api/v1/schedules/{schedule}": .atLeast(.admin),
+        // Prometheus scrapes with a viewer's token.
+        "GET /metrics": .atLeast(.viewer),
     ]
 
     public static func rule(method: HTTPRequest.Method, path: String) -> Access? {

@@ -83,4 +83,12 @@ final class AuthCache: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+
+    /// Forgets everything (the cache-clearing job); returns how many entries there were.
+    func clear() -> Int {
+        state.withLock { state in
+            defer { state.entries.removeAll(); state.generation &+= 1 }
+            return state.entries.count
+        }
+    }
 }

@@ -2,7 +2,9 @@ import Logging
 import PostgresNIO
 import StewardCluster
 import StewardConfiguration
+import StewardAppData
 import StewardDatabase
+import StewardJobs
 import StewardKeys
 import StewardModel
 import Synchronization
@@ -22,16 +24,29 @@ public final class NodeRuntime: Sendable {
     let nodeStatuses = NodeStatusSnapshot()
     let devices: DeviceCookies
     public let keys: NodeKeys
+    let caches = ClearableCaches()
+    let metrics = NodeMetrics()
+    public let jobs: JobPool
 
     public init(configuration: NodeConfiguration, membership: NodeMembership, settings: LiveSettings, database: DatabasePool,
-                deviceKey: [UInt8], keys: NodeKeys, logger: Logger) {
+                connector: DatabaseConnector, deviceKey: [UInt8], keys: NodeKeys, logger: Logger) {
         self.keys = keys
+        let logFolder = AppDataLayout(root: configuration.appDataDirectory).nodeLogDirectory(configuration.nodeName)
+        jobs = JobPool(
+            registry: NodeJobs.registry(configuration: configuration, logFolder: logFolder, caches: caches),
+            builtIns: NodeJobs.builtInSchedules, membership: membership, settings: settings, handlerDatabase: database,
+            connector: connector,
+            worker: .init(concurrency: configuration.jobWorkers, shutdownGrace: configuration.shutdownTimeout * 0.8),
+            metricsFactory: metrics.factory, logger: Logger(label: "steward.jobs"))
         self.configuration = configuration
         self.membership = membership
         self.settings = settings
         self.database = database
         self.devices = DeviceCookies(key: deviceKey)
         self.logger = logger
+        let authCache = self.authCache, nodeStatuses = self.nodeStatuses
+        caches.add("credentials") { authCache.clear() }
+        caches.add("node list") { nodeStatuses.clear() }
     }
 
     public var nodeName: String { configuration.nodeName }
@@ -56,9 +71,17 @@ public final class NodeRuntime: Sendable {
         MembershipRuntime.Figures(requestsInFlight: requestsInFlight, agentsConnected: agents.count)
     }
 
+    /// LISTEN went down or came back: the credential cache stops or resumes, idle workers look again.
+    func listening(_ up: Bool) {
+        authCache.listening(up)
+        jobs.worker.listening(up)
+    }
+
     /// A NOTIFY on one of the channels this node listens to.
     func heard(channel: String, payload: String) {
         switch channel {
+        case JobQueue.channel:
+            jobs.heard(payload)
         case AuthRevocation.channel:
             authCache.heard(payload)
         case KeystoreChanged.channel:

@@ -55,4 +55,12 @@ final class NodeStatusSnapshot: Sendable {
 
     /// After a change made here (drain, decommission): the next read goes to the database.
     func invalidate() { state.withLock { $0 = State() } }
+
+    /// Forgets the cached list (the cache-clearing job); returns how many nodes it held.
+    func clear() -> Int {
+        state.withLock { state in
+            defer { state = State() }
+            return state.statuses?.count ?? 0
+        }
+    }
 }

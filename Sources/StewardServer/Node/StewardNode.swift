@@ -7,6 +7,7 @@ import StewardAppData
 import StewardCluster
 import StewardConfiguration
 import StewardDatabase
+import StewardJobs
 import StewardKeys
 import StewardModel
 
@@ -80,11 +81,12 @@ public struct StewardNode {
             incarnation: joined.registered.incarnation, limits: .init(joined.settings))
         let settings = LiveSettings(joined.settings, version: joined.settingsVersion)
         let runtime = NodeRuntime(configuration: configuration, membership: membership, settings: settings, database: pool,
-                                  deviceKey: joined.deviceKey, keys: keys, logger: logger)
+                                  connector: connector, deviceKey: joined.deviceKey, keys: keys, logger: logger)
         let heartbeatConnection = DedicatedConnection(connector: connector, purpose: "heartbeat", logger: databaseLogger)
         let presence = MembershipRuntime(
             membership: membership, settings: settings, connection: heartbeatConnection,
-            appDataDirectory: configuration.appDataDirectory, logger: logger, figures: { runtime.figures })
+            appDataDirectory: configuration.appDataDirectory, logger: logger, figures: { runtime.figures },
+            workInProgress: { runtime.jobs.worker.workInProgress }, heartbeatObserved: { runtime.metrics.observeHeartbeat($0) })
 
         if let warning = DescriptorLimit.raise(toFit: configuration.listeners.descriptorsNeeded) { logger.warning("\(warning)") }
         let listeners = Listeners(runtime: runtime, tls: tls.configuration, hasher: hasher, logger: logger)
@@ -94,12 +96,13 @@ public struct StewardNode {
             .init(service: LogConfigurationWatcher(path: startup.layout.logConfigurationFile, sink: sink, logger: logger)),
             .init(service: NodePresenceService(runtime: presence)),
             .init(service: AgentPermitWatcher(runtime: runtime)),
-            .init(service: RetentionService(runtime: runtime)),
             .init(service: PostgresListener(
-                connector: connector, channels: [AuthRevocation.channel, KeystoreChanged.channel], logger: databaseLogger,
+                connector: connector, channels: [AuthRevocation.channel, KeystoreChanged.channel, JobQueue.channel], logger: databaseLogger,
                 onNotification: { channel, payload in runtime.heard(channel: channel, payload: payload) },
-                onState: { runtime.authCache.listening($0) })),
+                onState: { runtime.listening($0) })),
         ]
+        // After the heartbeat and the pool, so both outlast running jobs at shutdown.
+        services += runtime.jobs.services.map { .init(service: $0) }
         services.append(.init(service: ListenerCountersReporter(counters: applications.counters, limits: listeners.limits, logger: logger)))
         services += applications.services.map { .init(service: $0) }
         services.append(.init(service: ShutdownSentinel(runtime: presence, drainDelay: configuration.shutdownDrainDelay),
@@ -170,11 +173,14 @@ public struct StewardNode {
         await connection.close()
     }
 
-    /// Each node holds its pool plus its own heartbeat and LISTEN connections; warns when the cluster
-    /// would use most of what the database allows (the nodes would then be refused connections).
+    /// Connections each node holds besides its pool: heartbeat, LISTEN, job claims, job results, leader.
+    static let ownConnections = 5
+
+    /// Warns when the cluster would use most of what the database allows (the nodes would then be
+    /// refused connections).
     static func connectionBudget(members: Int, poolSize: Int, limit: Int) -> String? {
-        let needed = max(members, 1) * (poolSize + 2)
+        let needed = max(members, 1) * (poolSize + ownConnections)
         guard limit > 0, Double(needed) >= Double(limit) * 0.8 else { return nil }
-        return "\(max(members, 1)) nodes × (database.pool.size \(poolSize) + 2 own connections) = \(needed) database connections, and the server allows \(limit) (max_connections less the reserved ones); raise max_connections, or lower database.pool.size"
+        return "\(max(members, 1)) nodes × (database.pool.size \(poolSize) + \(ownConnections) own connections) = \(needed) database connections, and the server allows \(limit) (max_connections less the reserved ones); raise max_connections, or lower database.pool.size"
     }
 }
