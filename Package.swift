@@ -95,6 +95,7 @@ let package = Package(
         .testTarget(name: "StewardModelTests", dependencies: ["StewardModel"]),
         .testTarget(name: "StewardKeysTests", dependencies: ["StewardKeys", crypto, x509]),
         .testTarget(name: "StewardConfigurationTests", dependencies: ["StewardConfiguration"]),
+        .testTarget(name: "StewardJobsTests", dependencies: ["StewardJobs", "StewardModel", "StewardDatabase", "StewardTesting", postgres, logging]),
         .testTarget(name: "StewardClusterTests", dependencies: ["StewardCluster", "StewardConfiguration", "StewardModel"]),
         .testTarget(name: "StewardServerTests", dependencies: ["StewardServer", "StewardTesting", "StewardConfiguration", logging]),
         .testTarget(name: "StewardAppDataTests", dependencies: ["StewardAppData", "StewardTesting"]),

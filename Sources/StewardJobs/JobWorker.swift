@@ -160,8 +160,8 @@ public final class JobWorker: Service, Sendable {
         let job = attempt.job
         let runTime = ContinuousClock.now - attempt.startedAt
         let completion = Self.completion(for: job, end: end, runTime: runTime, node: membership.nodeName, retryDelay: retryDelay)
-        if completion == nil {
-            logger.warning("job \(job.id) (\(job.kind)) was lost while it ran: its lease ran out and it was claimed again; this node's result is not recorded")
+        if end == .stopped(.lost) {
+            logger.warning("job \(job.id) (\(job.kind)) was lost while it ran: its lease ran out and it was claimed again")
         } else if case .failed(let message, _) = end {
             logger.info("job \(job.id) (\(job.kind)) attempt \(job.attempt)/\(job.maxAttempts) failed: \(message)")
         } else if case .timedOut(let limit) = end {
@@ -169,7 +169,7 @@ public final class JobWorker: Service, Sendable {
         }
         let count = state.withLock { state -> Int in
             state.running[job.id] = nil
-            if let completion { state.pending.append(completion) }
+            state.pending.append(completion)
             return state.running.count
         }
         metrics.running.record(count)
@@ -177,9 +177,10 @@ public final class JobWorker: Service, Sendable {
         wake.signal()
     }
 
-    /// What to write for an attempt's end; nil when the job is no longer ours to write.
+    /// What to write for an attempt's end. Every write carries the claim's fencing token, so one for
+    /// a job this node lost is refused.
     static func completion(for job: ClaimedJob, end: AttemptEnd, runTime: Duration, node: String,
-                           retryDelay: (Int) -> Duration) -> JobCompletion? {
+                           retryDelay: (Int) -> Duration) -> JobCompletion {
         func make(_ outcome: JobCompletion.Outcome, error: String? = nil, retryIn: Duration = .zero, result: String? = nil) -> JobCompletion {
             JobCompletion(id: job.id, kind: job.kind, fencingToken: job.fencingToken, outcome: outcome, error: error, retryIn: retryIn,
                           resultJSON: result, runTime: runTime)
@@ -197,7 +198,10 @@ public final class JobWorker: Service, Sendable {
         case .timedOut(let limit): return failure("timed out after \(limit) (the kind's timeout)", permanent: false)
         case .stopped(.cancelRequested): return make(.cancelled, error: "cancelled while running on \(node)")
         case .stopped(.shutdown): return make(.available, error: "interrupted: node \(node) shut down while it ran")
-        case .stopped(.lost): return nil
+        case .stopped(.lost):
+            // Written like any other end so that the refusal is seen and counted: the token no longer
+            // matches, so the database keeps the new owner's result.
+            return make(.retryable, error: "lost its lease on \(node) while it ran")
         }
     }
 

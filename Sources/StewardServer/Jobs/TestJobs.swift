@@ -44,7 +44,8 @@ struct TestRecordOutput: Codable, Sendable {
 func runRecording(_ arguments: TestRecordArguments, context: JobContext, file: String) async throws -> TestRecordOutput {
     let execution = UUID().uuidString
     var fields = ["phase": "start", "execution": execution, "job": String(context.jobID), "token": String(context.fencingToken),
-                  "node": context.nodeName, "attempt": String(context.attempt), "tag": arguments.tag]
+                  "node": context.nodeName, "attempt": String(context.attempt), "tag": arguments.tag,
+                  "pid": String(ProcessInfo.processInfo.processIdentifier)]
     TestJobs.append(fields, to: file)
     if let sleep = arguments.sleepMillis, sleep > 0 { try await Task.sleep(for: .milliseconds(sleep)) }
     if context.attempt <= (arguments.failUntilAttempt ?? 0) { throw TestJobFailure(message: "planned failure of attempt \(context.attempt)") }

@@ -15,6 +15,7 @@ struct ExecutionLog {
         let node: String
         let attempt: String
         let tag: String
+        let pid: String
     }
 
     let path: String
@@ -45,6 +46,13 @@ extension TestCluster {
         try await database.withConnection { connection, logger in
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().map(decode)
         }
+    }
+
+    /// The node holding the leader lease now, by name.
+    func leader() async throws -> (name: String, term: Int64)? {
+        try await rows("SELECT n.name, l.term FROM leader_lease l JOIN nodes n ON n.node_id = l.holder WHERE l.expires_at > now()") {
+            try $0.decode((String, Int64).self)
+        }.first.map { (name: $0.0, term: $0.1) }
     }
 
     /// Jobs by state, straight from the database.
