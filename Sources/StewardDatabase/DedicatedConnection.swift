@@ -10,6 +10,10 @@ public actor DedicatedConnection {
     let purpose: String
     let logger: Logger
     private var connection: PostgresConnection?
+    /// The connect under way: callers that arrive meanwhile share it, since two connects racing
+    /// across the actor's suspension would leave one connection unclosed (postgres-nio traps on that).
+    private var connecting: Task<PostgresConnection, any Error>?
+    private var isClosedForGood = false
 
     public init(connector: DatabaseConnector, purpose: String, logger: Logger) {
         self.connector = connector
@@ -41,13 +45,25 @@ public actor DedicatedConnection {
 
     func open() async throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
-        let fresh = try await connector.connect(logger: logger)
+        if isClosedForGood { throw DatabaseError(.unreachable, "the \(purpose) connection is closed (the node is stopping)") }
+        if let connecting { return try await connecting.value }
+        let task = Task { [connector, logger] in try await connector.connect(logger: logger) }
+        connecting = task
+        let result = await task.result
+        connecting = nil
+        let fresh = try result.get()
+        if isClosedForGood {
+            await fresh.closeEvenIfCancelled()
+            throw DatabaseError(.unreachable, "the \(purpose) connection is closed (the node is stopping)")
+        }
+        if let old = connection, old !== fresh { Task { try? await old.close() } }
         connection = fresh
         return fresh
     }
 
     /// Closes the connection for good (at shutdown: a connection must be closed before it is released).
     public func close() async {
+        isClosedForGood = true
         guard let old = connection else { return }
         connection = nil
         await old.closeEvenIfCancelled()

@@ -96,9 +96,9 @@ public struct JobRepository: Sendable {
     public func stats(by grouping: [Grouping], minutes: Int, on runner: some QueryRunner) async throws -> JobStatsReport {
         let rows = try await runner.run("""
             SELECT s.minute, coalesce(n.name, s.node_id::text), s.kind, s.succeeded, s.failed, s.retried, s.run_ms,
-                   date_trunc('minute', now()) - make_interval(mins => \(minutes - 1))
+                   date_trunc('minute', now()) - make_interval(mins => \(Int32(minutes - 1)))
             FROM job_stats s LEFT JOIN nodes n ON n.node_id = s.node_id
-            WHERE s.minute >= date_trunc('minute', now()) - make_interval(mins => \(minutes - 1))
+            WHERE s.minute >= date_trunc('minute', now()) - make_interval(mins => \(Int32(minutes - 1)))
             ORDER BY s.minute
             """, logger: logger)
         let byNode = grouping.contains(.node), byKind = grouping.contains(.kind)
@@ -133,7 +133,7 @@ public struct JobRepository: Sendable {
         let series = points.values.sorted { ($0.minute, $0.node ?? "", $0.kind ?? "") < ($1.minute, $1.node ?? "", $1.kind ?? "") }
         let depth = try await depth(on: runner)
         var start = since ?? Date()
-        if since == nil, let row = try await runner.run("SELECT date_trunc('minute', now()) - make_interval(mins => \(minutes - 1))",
+        if since == nil, let row = try await runner.run("SELECT date_trunc('minute', now()) - make_interval(mins => \(Int32(minutes - 1)))",
                                                         logger: logger).first {
             start = try row.decode(Date.self)
         }

@@ -38,7 +38,7 @@ public struct ScheduleDefinition: Sendable, Equatable {
     /// Checks a create request against the kinds this node knows.
     public init(_ request: ScheduleCreateRequest, registry: JobRegistry) throws(Invalid) {
         guard Self.isValidName(request.name) else {
-            throw Invalid(field: "name", reason: "1 to 100 letters, digits, '.', '-' or '_'")
+            throw Invalid(field: "name", reason: "1 to 100 letters, digits, '.', '-' or '_', with at least one letter (a reference of digits alone is an id)")
         }
         guard let scope = registry.scope(of: request.kind) else {
             throw Invalid(field: "kind", reason: "no job kind '\(request.kind)'; known kinds: \(registry.names.joined(separator: ", "))")
@@ -55,6 +55,7 @@ public struct ScheduleDefinition: Sendable, Equatable {
 
     static func isValidName(_ name: String) -> Bool {
         (1...100).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+            && name.contains { $0.isLetter }
     }
 
     /// Exactly one of an interval and a cron line.

@@ -48,10 +48,12 @@ public struct ScheduleRepository: Sendable {
 
     /// By id ("12") or by name.
     public func find(_ reference: String, on runner: some QueryRunner) async throws -> ScheduleRecord {
+        // A name holds a letter, so a reference of digits alone is an id and never a name.
         let id = Int64(reference) ?? -1
+        let name = id == -1 ? reference : ""
         guard let row = try await runner.run("""
             SELECT \(unescaped: Self.columns), last.slot, last.fired_at, last.fired_by, last.term, last.jobs, last.outcome, last.missed
-            FROM schedules s \(unescaped: Self.lastFiring) WHERE s.schedule_id = \(id) OR s.name = \(reference)
+            FROM schedules s \(unescaped: Self.lastFiring) WHERE s.schedule_id = \(id) OR s.name = \(name)
             """, logger: logger).first else { throw Failure.notFound(reference) }
         return try Self.record(row)
     }

@@ -82,9 +82,7 @@ struct StewardctlJobsTests {
             let missing = try await ctl(["jobs", "get", "999999"])
             #expect(missing.status == 1 && missing.output.contains("no job 999999"), "\(missing.output)")
 
-            // GET /api/v1/jobs/stats answers 500 for now: JobRepository.stats binds `minutes - 1` as bigint into
-            // make_interval(mins => integer), which PostgreSQL refuses (42883). Remove withKnownIssue once that is fixed.
-            await withKnownIssue("jobs stats: the server answers 500 (make_interval(mins => bigint) does not exist)") {
+            do {
                 try await waitFor("the statistics count the three record jobs", timeout: .seconds(30)) {
                     let report = try Self.decode(JobStatsReport.self, try await ctl(["jobs", "stats", "--by", "kind", "--json"]))
                     return report.rows.first { $0.kind == "test.record" }?.succeeded == 3

@@ -203,6 +203,13 @@ struct ScheduleDefinitionTests {
         #expect(refusal(request(name: String(repeating: "a", count: 100), every: "1h")) == nil)
     }
 
+    @Test("a name of digits and punctuation alone is refused: such a reference is an id")
+    func digitsOnlyName() {
+        #expect(refusal(request(name: "42", every: "1h"))?.field == "name")
+        #expect(refusal(request(name: "1.5-2", every: "1h"))?.field == "name")
+        #expect(refusal(request(name: "nightly2", every: "1h")) == nil)
+    }
+
     @Test("a misfire grace outside 1 s to 7 d is refused")
     func badGrace() {
         #expect(refusal(request(every: "1h", misfireGrace: "0s"))?.field == "misfireGrace")

@@ -84,7 +84,12 @@ struct JobFailoverTests {
             #expect(node == other.name)
             #expect(Int64(token) == record.fencingToken)
             #expect(Int64(token) != Int64(first.token), "the result carries the second claim's token")
-            let metrics = try await cluster.adminClient(paused).metricsText()
+            let metrics: String
+            do { metrics = try await cluster.adminClient(paused).metricsText() } catch {
+                let logged = (try? String(contentsOfFile: cluster.logFile(of: paused.name), encoding: .utf8)) ?? ""
+                Issue.record("\(error); \(paused.name) running=\(paused.isRunning) status=\(String(describing: paused.exitStatus)) printed: \(paused.output.suffix(8000)) logged: \(logged.suffix(6000))")
+                return
+            }
             #expect(metrics.contains("steward_jobs_rejected_completions_total 1"), "\(metrics)")
         }
     }
