@@ -1,6 +1,7 @@
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// LISTEN on some channels, on a connection of its own, for as long as the node runs. A lost
 /// connection is noticed (a ping every few seconds catches a silent network) and made again with
@@ -30,15 +31,28 @@ public struct PostgresListener: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             var pause: Duration = .milliseconds(250)
-            var quiet = false
+            // Whether a loss was reported (so the return is worth a line), and whether the last
+            // connection got as far as listening (so the next pause starts short again).
+            let progress = Mutex((reportedLoss: false, listened: false))
+            let names = channels.joined(separator: ", ")
             while !Task.isCancelled {
                 do {
-                    try await listenOnce()
+                    try await listenOnce {
+                        let wasLost = progress.withLock { state in
+                            defer { state = (false, true) }
+                            return state.reportedLoss
+                        }
+                        if wasLost { logger.notice("LISTEN \(names) works again") }
+                    }
                 } catch is CancellationError {
                     break
                 } catch {
-                    if !quiet { logger.warning("LISTEN \(channels.joined(separator: ", ")) lost: \(DatabaseError.readable(error)); reconnecting") }
-                    quiet = true
+                    let (alreadyReported, listened) = progress.withLock { state in
+                        defer { state = (true, false) }
+                        return state
+                    }
+                    if !alreadyReported { logger.warning("LISTEN \(names) lost: \(DatabaseError.readable(error)); reconnecting") }
+                    if listened { pause = .milliseconds(250) }
                 }
                 onState(false)
                 if Task.isCancelled { break }
@@ -49,10 +63,11 @@ public struct PostgresListener: Service {
         }
     }
 
-    func listenOnce() async throws {
+    /// One connection's LISTEN until it is lost; `listening` runs once all channels are listened on.
+    func listenOnce(listening: @escaping @Sendable () -> Void) async throws {
         let connection = try await connector.connect(logger: logger)
         do {
-            try await listen(connection, channels[...], streams: [])
+            try await listen(connection, channels[...], streams: [], listening: listening)
         } catch {
             await connection.closeEvenIfCancelled()
             throw error
@@ -62,12 +77,13 @@ public struct PostgresListener: Service {
 
     /// LISTENs on each channel in turn (postgres-nio takes one per call), then consumes them all.
     func listen(_ connection: PostgresConnection, _ remaining: ArraySlice<String>,
-                streams: [(String, PostgresNotificationSequence)]) async throws {
+                streams: [(String, PostgresNotificationSequence)], listening: @escaping @Sendable () -> Void) async throws {
         if let channel = remaining.first {
             return try await connection.listen(on: channel) { notifications in
-                try await listen(connection, remaining.dropFirst(), streams: streams + [(channel, notifications)])
+                try await listen(connection, remaining.dropFirst(), streams: streams + [(channel, notifications)], listening: listening)
             }
         }
+        listening()
         onState(true)
         logger.debug("listening on \(channels.joined(separator: ", "))")
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -50,7 +50,7 @@ public final class LeaderService: Service, Sendable {
         var nextRenewal = ContinuousClock.now
         var failing = false
         await withGracefulShutdownHandler {
-            while !Task.isCancelled {
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 let interval = settings.current.heartbeatInterval
                 if ContinuousClock.now >= nextRenewal {
                     failing = await renew(failing: failing)

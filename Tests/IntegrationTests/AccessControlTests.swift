@@ -43,14 +43,30 @@ struct AccessControlTests {
         "POST /api/v1/keys/rotation/finish": .admin,
         "POST /api/v1/keys/reseal": .admin,
         "GET /api/v1/ca": .viewer,
+        "GET /api/v1/jobs": .viewer,
+        "GET /api/v1/jobs/stats": .viewer,
+        "GET /api/v1/jobs/{id}": .viewer,
+        "POST /api/v1/jobs/{id}/cancel": .operator,
+        "POST /api/v1/jobs": .admin,
+        "POST /api/v1/jobs/batch": .admin,
+        "GET /api/v1/schedules": .viewer,
+        "GET /api/v1/schedules/{schedule}": .viewer,
+        "GET /api/v1/schedules/{schedule}/firings": .viewer,
+        "POST /api/v1/schedules": .admin,
+        "PATCH /api/v1/schedules/{schedule}": .admin,
+        "POST /api/v1/schedules/{schedule}/pause": .operator,
+        "POST /api/v1/schedules/{schedule}/resume": .operator,
+        "DELETE /api/v1/schedules/{schedule}": .admin,
+        // Outside /api/v1, for Prometheus: a viewer's token (docs/operations.md).
+        "GET /metrics": .viewer,
     ]
 
     @Test("the router's /api/v1 routes are exactly the routes in this table")
     func everyRouteListed() throws {
-        let api = try RouteInventory.routes().filter { $0.path.hasPrefix("/api/v1") }.map(\.description)
+        let api = try RouteInventory.routes().filter { $0.path.hasPrefix("/api/v1") || $0.path == "/metrics" }.map(\.description)
         #expect(Set(api) == Set(Self.expected.keys))
-        // Outside /api/v1 only the health checks and the agent socket: nothing else is unauthenticated.
-        let others = try RouteInventory.routes().filter { !$0.path.hasPrefix("/api/v1") }.map(\.description)
+        // Outside /api/v1 and /metrics only the health checks and the agent socket: nothing else is unauthenticated.
+        let others = try RouteInventory.routes().filter { !$0.path.hasPrefix("/api/v1") && $0.path != "/metrics" }.map(\.description)
         #expect(Set(others) == ["GET /health/live", "GET /health/ready", "GET /ws/agent"])
     }
 
@@ -74,6 +90,7 @@ struct AccessControlTests {
                     .replacingOccurrences(of: "{node}", with: "no-such-node")
                     .replacingOccurrences(of: "{key}", with: "no.such.key")
                     .replacingOccurrences(of: "{name}", with: "no-such-secret")
+                    .replacingOccurrences(of: "{schedule}", with: "no-such-schedule")
                 let unauthenticated = try await anonymous.raw(.init(rawValue: method), path, body: Data("{}".utf8))
                 if let required {
                     #expect(unauthenticated.status == 401, "\(route) without credentials: \(unauthenticated.status)")

@@ -89,7 +89,9 @@ struct FailingJob: JobKind {
     }
 }
 
-/// Ignores cancellation and its timeout: the worker must give up on it, not wait.
+/// Ignores cancellation and its timeout: the worker must give up on it, not wait. It waits in a
+/// detached task, which the attempt's cancellation does not reach, so it holds no thread meanwhile
+/// (a loop around a cancelled `Task.sleep` would spin and starve the node's threads).
 struct HangingJob: JobKind {
     struct Arguments: Codable, Sendable {}
     static let name = "test.hang"
@@ -97,8 +99,7 @@ struct HangingJob: JobKind {
     static let defaultMaxAttempts = 2
     static func retryDelay(afterAttempt attempt: Int) -> Duration { TestJobs.quickRetries.delay(afterAttempt: attempt) }
     func run(_ arguments: Arguments, context: JobContext) async throws -> JobNoOutput {
-        let until = ContinuousClock.now + .seconds(600)
-        while ContinuousClock.now < until { try? await Task.sleep(for: .milliseconds(500)) }
+        await Task.detached { try? await Task.sleep(for: .seconds(600)) }.value
         return JobNoOutput()
     }
 }
