@@ -62,7 +62,9 @@ struct ScheduleChaosTests {
             try await Self.waitForState(cluster, of: pausedLeaderNode.name, "online", timeout: .seconds(30))
 
             try await Self.waitForFirings(cluster, of: "chaos-1s", atLeast: 150, timeout: .seconds(150))
-            for schedule in Self.schedules { _ = try await admin.pauseSchedule(schedule.name) }
+            // Through a fresh client: the first node may be the one that was killed and started again.
+            let last = try await cluster.adminClient(nodes[0])
+            for schedule in Self.schedules { _ = try await last.pauseSchedule(schedule.name) }
             try await waitFor("every scheduled job finished", timeout: .seconds(60)) {
                 try await cluster.rows("SELECT count(*)::int FROM jobs WHERE state NOT IN ('completed', 'discarded', 'cancelled')") {
                     try $0.decode(Int.self)
