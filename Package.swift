@@ -84,7 +84,8 @@ let package = Package(
             "StewardClient", "StewardAppData", "StewardKeystore", "StewardKeys", "StewardConfiguration", "StewardModel", argumentParser,
             "StewardDatabase", postgres, logging,
         ]),
-        .executableTarget(name: "steward-benchmarks", dependencies: ["StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", argumentParser],
+        .executableTarget(name: "steward-benchmarks", dependencies: [
+            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardJobs", "StewardDatabase", postgres, logging, argumentParser],
                           path: "Benchmarks/steward-benchmarks"),
         .target(name: "StewardTesting", dependencies: [
             "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL, x509, httpClient,

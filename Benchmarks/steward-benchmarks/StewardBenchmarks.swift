@@ -9,6 +9,7 @@ struct StewardBenchmarks: AsyncParsableCommand {
             Build first (swift build; for `http` also swift build -c release --product steward-server), then:
               swift run steward-benchmarks failure-detection --kills 10
               swift run steward-benchmarks http
+              swift run steward-benchmarks jobs
             """,
-        subcommands: [FailureDetection.self, HTTPBenchmark.self])
+        subcommands: [FailureDetection.self, HTTPBenchmark.self, JobsBenchmark.self])
 }

@@ -106,12 +106,22 @@ public final class JobWorker: Service, Sendable {
 
     func claimLoop() async {
         var failing = false
+        var heldBack = false
         while !Task.isCancelled, !state.withLock({ $0.stopping }) {
-            let free = configuration.concurrency - state.withLock { $0.running.count }
+            let running = state.withLock { $0.running.count }
+            let free = configuration.concurrency - running
             guard free > 0, membership.permit() != nil else {
                 await wake.wait(timeout: settings.current.jobsPollInterval)
                 continue
             }
+            // While busy with short jobs, let a few more slots free up (5 ms at most) so that one
+            // claim fills several: a round trip per freed slot would cap the node's throughput.
+            if running > 0, free < configuration.concurrency / 4, !heldBack {
+                heldBack = true
+                try? await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            heldBack = false
             let limit = min(free, 100), lease = self.lease, claims = self.claims
             do {
                 let jobs = try await claimConnection.run(.seconds(10), "claiming jobs") { connection in

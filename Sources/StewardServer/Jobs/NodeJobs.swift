@@ -13,6 +13,7 @@ enum NodeJobs {
         registry.register(LogFolderSize(folder: logFolder))
         registry.register(TemporaryFileSweep(folder: configuration.temporaryDirectory))
         registry.register(ClearCaches(caches: caches))
+        registry.register(NoopJob())
         #if DEBUG
         TestJobs.register(into: &registry)
         #endif
