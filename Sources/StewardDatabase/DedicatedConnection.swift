@@ -9,16 +9,19 @@ public actor DedicatedConnection {
     let connector: DatabaseConnector
     let purpose: String
     let logger: Logger
+    /// Statements run on each new connection before its first use (session settings).
+    let sessionSettings: [String]
     private var connection: PostgresConnection?
     /// The connect under way: callers that arrive meanwhile share it, since two connects racing
     /// across the actor's suspension would leave one connection unclosed (postgres-nio traps on that).
     private var connecting: Task<PostgresConnection, any Error>?
     private var isClosedForGood = false
 
-    public init(connector: DatabaseConnector, purpose: String, logger: Logger) {
+    public init(connector: DatabaseConnector, purpose: String, logger: Logger, sessionSettings: [String] = []) {
         self.connector = connector
         self.purpose = purpose
         self.logger = logger
+        self.sessionSettings = sessionSettings
     }
 
     /// Runs `body` on the connection within `limit` (connecting included).
@@ -47,7 +50,16 @@ public actor DedicatedConnection {
         if let connection, !connection.isClosed { return connection }
         if isClosedForGood { throw DatabaseError(.unreachable, "the \(purpose) connection is closed (the node is stopping)") }
         if let connecting { return try await connecting.value }
-        let task = Task { [connector, logger] in try await connector.connect(logger: logger) }
+        let task = Task { [connector, logger, sessionSettings] in
+            let fresh = try await connector.connect(logger: logger)
+            do {
+                for statement in sessionSettings { try await fresh.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            } catch {
+                await fresh.closeEvenIfCancelled()
+                throw error
+            }
+            return fresh
+        }
         connecting = task
         let result = await task.result
         connecting = nil

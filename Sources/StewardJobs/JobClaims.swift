@@ -44,6 +44,11 @@ struct JobClaims: Sendable {
     let incarnation: Incarnation
     let logger: Logger
 
+    /// For the claim connection only: walk `jobs_ready` in order and stop at the limit. After a burst
+    /// of enqueues, before autovacuum has analyzed the table, the planner takes it for tiny and
+    /// picks a bitmap scan and a sort of every ready job, making each claim cost O(backlog).
+    static let claimSessionSettings = ["SET enable_bitmapscan = off", "SET enable_sort = off"]
+
     /// Up to `limit` ready jobs, oldest first within priority, skipping rows other nodes are claiming.
     /// Only an online node of this incarnation, seen within the offline limit, gets any.
     func claim(limit: Int, lease: Duration, on runner: some QueryRunner) async throws -> [ClaimedJob] {

@@ -54,7 +54,8 @@ public final class JobWorker: Service, Sendable {
         self.handlerDatabase = handlerDatabase
         self.metrics = metrics
         self.logger = logger
-        claimConnection = DedicatedConnection(connector: connector, purpose: "job claims", logger: logger)
+        claimConnection = DedicatedConnection(connector: connector, purpose: "job claims", logger: logger,
+                                              sessionSettings: JobClaims.claimSessionSettings)
         writeConnection = DedicatedConnection(connector: connector, purpose: "job results", logger: logger)
         claims = JobClaims(nodeID: membership.nodeID, incarnation: membership.incarnation, logger: logger)
     }

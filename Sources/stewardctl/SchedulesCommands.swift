@@ -127,8 +127,8 @@ struct SchedulesCreate: AsyncParsableCommand {
             it does not know this one), the arguments against the kind, the interval and the cron line. The first \
             slot is the first after now; each slot fires exactly once cluster-wide.
             """)
-    @Argument(help: "The schedule's name (1 to 100 letters, digits, '.', '-' or '_').") var name: String
-    @Option(help: "The kind of job it enqueues, such as purge-finished-jobs.") var kind: String
+    @Argument(help: "The schedule's name (1 to 100 letters, digits, '.', '-' or '_', with at least one letter).") var name: String
+    @Option(help: "The kind of job it enqueues, such as housekeeping.purge-jobs or steward.noop.") var kind: String
     @OptionGroup var timing: ScheduleTimingOptions
     @Flag(help: "Create it paused (resume it with `stewardctl schedules resume`).") var paused = false
     @OptionGroup var connection: ConnectionOptions
