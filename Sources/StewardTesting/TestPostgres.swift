@@ -114,7 +114,7 @@ public actor TestPostgres {
     }
 
     static func startServer(bin: String, data: String, port: Int, socketDirectory: String, asPostgres: Bool) async throws {
-        let options = "-p \(port) -k \(socketDirectory) -c listen_addresses=127.0.0.1 -c max_connections=1000 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c ssl=on"
+        let options = "-p \(port) -k \(socketDirectory) -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c ssl=on"
         try await runAs(asPostgres, "\(bin)/pg_ctl", ["-D", data, "-o", options, "-l", data + "/../server.log", "-w", "-t", "60", "start"])
     }
 

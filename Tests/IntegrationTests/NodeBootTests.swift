@@ -92,10 +92,13 @@ struct NodeBootTests {
     @Test("a node warns at start when the cluster's nodes × pool size come near the database's max_connections")
     func connectionBudget() async throws {
         try await TestCluster.with { cluster in
-            let a = try await cluster.start("node-a", extra: ["database.pool.size": "160"])
-            #expect(!a.output.contains("database connections, and the server allows"), "one node of 165 fits in 397")
-            let b = try await cluster.start("node-b", extra: ["database.pool.size": "160"])
-            #expect(b.output.contains("2 nodes × (database.pool.size 160 + 5 own connections) = 330 database connections, and the server allows"), "\(b.output)")
+            // The test server allows 597 (max_connections 600 less 3 reserved); the warning comes at 80 %.
+            let a = try await cluster.start("node-a", extra: ["database.pool.size": "200"])
+            let b = try await cluster.start("node-b", extra: ["database.pool.size": "200"])
+            #expect(!a.output.contains("database connections, and the server allows"), "one node of 205 fits in 597")
+            #expect(!b.output.contains("database connections, and the server allows"), "two nodes of 205 fit in 597")
+            let c = try await cluster.start("node-c", extra: ["database.pool.size": "200"])
+            #expect(c.output.contains("3 nodes × (database.pool.size 200 + 5 own connections) = 615 database connections, and the server allows"), "\(c.output)")
         }
     }
 }

@@ -12,10 +12,13 @@ struct QuickstartTests {
         let folder = try TemporaryDirectory(prefix: "steward-quickstart")
         defer { folder.remove() }
         chmod(folder.path, 0o755)  // the postgres user must reach its data folder
-        let ports = try FreePorts.take(6)
+        let ports = try FreePorts.take(7)
         let environment = [
+            // Out of the kernel's ephemeral range, where the default 55432 is: a busy test run's
+            // outgoing connections could take it between the script's check and PostgreSQL's bind.
+            "STEWARD_QUICKSTART_PG_PORT": String(ports[6]),
             "STEWARD_QUICKSTART_DIR": folder.file("state"),
-            "STEWARD_QUICKSTART_PORTS": ports.map(String.init).joined(separator: " "),
+            "STEWARD_QUICKSTART_PORTS": ports.prefix(6).map(String.init).joined(separator: " "),
             "STEWARD_BIN_DIR": Binaries.directory,
         ]
         let script = Binaries.packageRoot + "/Scripts/quickstart"

@@ -23,7 +23,13 @@ struct ClusterRoutes {
             return ClusterSummary(clusterID: record.clusterID, softwareVersion: record.softwareVersion.description,
                                   schemaVersion: record.schemaVersion, nodes: statuses)
         }
-        api.get("cluster/nodes") { _, _ -> [NodeStatus] in try await statuses() }
+        api.get("cluster/nodes") { _, _ -> Response in
+            let client = runtime.database, nodes = self.nodes
+            let body = try await runtime.nodeStatuses.encodedStatuses({ try await nodes.statuses(on: client) }) { statuses in
+                ByteBuffer(bytes: try AuthRoutes.encoder.encode(statuses))
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+        }
         api.get("cluster/nodes/{node}") { _, context -> NodeStatus in
             let node = try context.parameters.require("node")
             let client = runtime.database, nodes = self.nodes

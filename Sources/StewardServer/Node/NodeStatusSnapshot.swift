@@ -1,3 +1,4 @@
+import NIOCore
 import StewardDatabase
 import StewardModel
 import Synchronization
@@ -11,6 +12,8 @@ final class NodeStatusSnapshot: Sendable {
         var statuses: [NodeStatus]?
         var readAt: ContinuousClock.Instant?
         var reading: (started: ContinuousClock.Instant, task: Task<[NodeStatus], any Error>)?
+        /// The JSON of the last list answered, so that polling clients do not pay for encoding it each time.
+        var encoded: (statuses: [NodeStatus], body: ByteBuffer)?
     }
 
     private let state = Mutex(State())
@@ -51,6 +54,16 @@ final class NodeStatusSnapshot: Sendable {
                 throw error
             }
         }
+    }
+
+    /// The list as a response body: encoded once per distinct list, however many requests ask.
+    func encodedStatuses(_ read: @escaping @Sendable () async throws -> [NodeStatus],
+                         encode: ([NodeStatus]) throws -> ByteBuffer) async throws -> ByteBuffer {
+        let statuses = try await self.statuses(read)
+        if let body = state.withLock({ $0.encoded.flatMap { $0.statuses == statuses ? $0.body : nil } }) { return body }
+        let body = try encode(statuses)
+        state.withLock { $0.encoded = (statuses, body) }
+        return body
     }
 
     /// After a change made here (drain, decommission): the next read goes to the database.
