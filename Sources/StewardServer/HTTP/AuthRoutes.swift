@@ -90,7 +90,7 @@ struct AuthRoutes {
         let identity = try context.requireIdentity()
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        let revocation = try await runtime.transaction { connection -> AuthRevocation? in
+        let revocation = try await runtime.revokingEverywhere { try await runtime.transaction { connection -> AuthRevocation? in
             var revocation: AuthRevocation?
             switch identity.credential {
             case .session(let hash, _):
@@ -103,7 +103,7 @@ struct AuthRoutes {
             try await AuditTrail(runtime: runtime).record(actor: identity.username, action: "logout", source: source,
                                                           details: ["credential": identity.authenticatedBy], on: connection)
             return revocation
-        }
+        } }
         if let revocation { runtime.authCache.revoked(revocation) }
         var response = Response(status: .noContent)
         response.setCookie(sessionCookie("", maxAge: 0))

@@ -32,7 +32,7 @@ struct TokenRoutes {
             guard let id = TokenID(try context.parameters.require("id")) else { throw APIError.badRequest("not a token id") }
             let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
             let runtime = self.runtime
-            try await runtime.transaction { connection in
+            try await runtime.revokingEverywhere { try await runtime.transaction { connection in
                 let tokens = TokenRepository(logger: runtime.logger)
                 // Someone else's token is "not found" to a non-admin: its existence is not theirs to learn.
                 guard let (info, owner) = try await tokens.find(id, on: connection), owner == identity.user.userID || identity.role == .admin else {
@@ -42,7 +42,7 @@ struct TokenRoutes {
                 try await AuthRevocation.token(hash: hash).notify(on: connection, logger: runtime.logger)
                 try await AuditTrail(runtime: runtime).record(actor: identity.username, action: "token.revoke", target: "\(info.owner)/\(info.name)",
                                                               source: source, details: ["token": id.description], on: connection)
-            }
+            } }
             return Response(status: .noContent)
         }
     }

@@ -57,7 +57,7 @@ struct UserRoutes {
         guard body.role != nil || body.disabled != nil else { throw APIError.badRequest("give a role, disabled, or both") }
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        return try await runtime.transaction { connection in
+        return try await runtime.revokingEverywhere { try await runtime.transaction { connection in
             let users = UserRepository(logger: runtime.logger)
             // Serialize admin changes: "never remove the last admin" must hold across nodes.
             _ = try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended('steward.users.admins', 0))", logger: runtime.logger)
@@ -77,7 +77,7 @@ struct UserRoutes {
             try await AuditTrail(runtime: runtime).record(actor: admin.username, action: "user.change", target: user.username,
                                                           source: source, details: details, on: connection)
             return updated.info
-        }
+        } }
     }
 
     func resetPassword(_ request: Request, _ context: StewardRequestContext) async throws -> Response {
@@ -88,7 +88,7 @@ struct UserRoutes {
         let hash = try await hasher.hash(body.newPassword)
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        try await runtime.transaction { connection in
+        try await runtime.revokingEverywhere { try await runtime.transaction { connection in
             let users = UserRepository(logger: runtime.logger)
             guard let user = try await users.find(username: name, on: connection) else { throw APIError.notFound("no user named \(name)") }
             try await users.setPassword(user.userID, passwordHash: hash, on: connection)
@@ -98,7 +98,7 @@ struct UserRoutes {
             try await AuthRevocation.user(user.userID).notify(on: connection, logger: runtime.logger)
             try await AuditTrail(runtime: runtime).record(actor: admin.username, action: "user.password", target: user.username,
                                                           source: source, details: ["tokens revoked": String(revoked)], on: connection)
-        }
+        } }
         return Response(status: .noContent)
     }
 }

@@ -20,6 +20,8 @@ final class AuthCache: Sendable {
         var listening = false
         /// Moves on with every revocation: a lookup that began before one must not be stored after it.
         var generation: UInt64 = 0
+        /// Revocations heard through NOTIFY (not this node's own, applied directly).
+        var heard: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -70,7 +72,24 @@ final class AuthCache: Sendable {
     }
 
     func heard(_ payload: String) {
-        if let revocation = AuthRevocation(payload: payload) { revoked(revocation) }
+        guard let revocation = AuthRevocation(payload: payload) else { return }
+        revoked(revocation)
+        state.withLock { $0.heard &+= 1 }
+    }
+
+    var heardCount: UInt64 { state.withLock { $0.heard } }
+
+    /// After a revocation committed here: waits (at most `limit`) until this node has heard one
+    /// through NOTIFY since `count`. The same commit signals every node's listener at once, so when
+    /// the answer goes back, the other nodes' caches have had the revocation too, and the client's
+    /// next request anywhere is refused.
+    func waitUntilHeard(after count: UInt64, limit: Duration = .seconds(1)) async {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            let (heard, listening) = state.withLock { ($0.heard, $0.listening) }
+            if heard != count || !listening { return }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
     }
 
     /// LISTEN is up (caching allowed) or down (everything forgotten, nothing kept until it is back).

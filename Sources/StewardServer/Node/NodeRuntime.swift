@@ -77,6 +77,15 @@ public final class NodeRuntime: Sendable {
         jobs.worker.listening(up)
     }
 
+    /// Runs a change that revokes credentials (its transaction NOTIFYs the revocation), then waits
+    /// until the notification is back here, so that the answer means "refused on every node".
+    func revokingEverywhere<T: Sendable>(_ change: () async throws -> T) async throws -> T {
+        let heard = authCache.heardCount
+        let result = try await change()
+        await authCache.waitUntilHeard(after: heard)
+        return result
+    }
+
     /// A NOTIFY on one of the channels this node listens to.
     func heard(channel: String, payload: String) {
         switch channel {
