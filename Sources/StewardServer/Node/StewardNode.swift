@@ -49,9 +49,11 @@ public struct StewardNode {
         let lock = try NodeLock.acquire(folder: startup.layout.nodeLogDirectory(configuration.nodeName), owner: configuration.nodeName)
         sink.apply(try startup.loadLogSettings())
         try sink.openFile(startup.layout.nodeLogDirectory(configuration.nodeName) + "/server.log")
+        #if DEBUG
         if StewardVersion.pretendsNextVersion {
             logger.critical("STEWARD_TEST_PRETEND_NEXT_VERSION is set: this node claims to be \(StewardVersion.current) for an upgrade test; never use it in production")
         }
+        #endif
         logger.info("starting", metadata: [
             "node": "\(configuration.nodeName)", "version": "\(StewardVersion.current)",
             "appdata": "\(configuration.appDataDirectory)", "config": "\(configuration.configFile)",
