@@ -78,12 +78,10 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     func matchesDay(day: Int, weekday: Int) -> Bool {
-        switch (daysRestricted, weekdaysRestricted) {
-        case (true, true): return days.contains(day) || weekdays.contains(weekday)
-        case (true, false): return days.contains(day)
-        case (false, true): return weekdays.contains(weekday)
-        case (false, false): return true
-        }
+        // As in cron: when both fields are restricted either may match; when one starts with `*`
+        // (`*` or `*/n`) both must, and a bare `*` holds every value.
+        if daysRestricted && weekdaysRestricted { return days.contains(day) || weekdays.contains(weekday) }
+        return days.contains(day) && weekdays.contains(weekday)
     }
 
     /// The first matching minute strictly after `instant`, on the wall clock of `timeZone`. A wall
