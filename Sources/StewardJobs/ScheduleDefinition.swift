@@ -99,7 +99,8 @@ extension ScheduleTiming {
     var columns: (interval: Double?, cron: String?, timeZone: String) {
         switch self {
         case .interval(let interval): return (interval.inSeconds, nil, "UTC")
-        case .cron(let expression, let zone): return (nil, expression.description, zone.identifier)
+        // Foundation names the zone of "UTC" "GMT"; the same zone is stored under the name people use.
+        case .cron(let expression, let zone): return (nil, expression.description, zone.identifier == "GMT" ? "UTC" : zone.identifier)
         }
     }
 

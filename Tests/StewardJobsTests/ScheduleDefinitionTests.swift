@@ -88,8 +88,7 @@ struct ScheduleDefinitionTests {
         #expect(definition.timing.slot(after: instant("2026-07-15T10:00:00Z")) == instant("2026-07-16T00:00:00Z"))
     }
 
-    @Test("a cron schedule in UTC keeps the zone name UTC",
-          .disabled("bug: ScheduleDefinition.timing(every:cron:timeZone:) builds TimeZone(identifier: \"UTC\"), whose identifier Foundation reports as \"GMT\"; ScheduleTiming.columns stores zone.identifier, so a cron schedule created with timeZone \"UTC\" (or none) is stored and listed with timeZone \"GMT\""))
+    @Test("a cron schedule in UTC keeps the zone name UTC")
     func utcKeepsItsName() throws {
         let definition = try ScheduleDefinition(request(cron: "@daily", timeZone: "UTC"), registry: registry)
         #expect(definition.timing.columns.timeZone == "UTC")
