@@ -57,7 +57,10 @@ struct MembershipTests {
                 #expect(agents == nil, "no agent is accepted by a node that is not online")
             }
             try await b.waitUntilReady(timeout: .seconds(20))
-            #expect(try await state(of: "node-b", via: admin)?.stateCode == .online)
+            // node-a's node list may be up to a quarter second old (NodeStatusSnapshot).
+            try await waitFor("node-a to list node-b online", timeout: .seconds(3)) {
+                try await state(of: "node-b", via: admin)?.stateCode == .online
+            }
             for step in ["checking appdata (1/4)", "checking schema (2/4)", "registering (3/4)", "catching up (4/4)"] {
                 #expect(b.output.contains("rejoining: \(step)"), "\(step)")
             }
