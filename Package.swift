@@ -54,13 +54,14 @@ let package = Package(
         .target(name: "StewardCluster", dependencies: [
             "StewardModel", "StewardConfiguration", "StewardAppData", "StewardDatabase", "StewardKeys", logging, postgres, lifecycle, crypto,
         ]),
+        .target(name: "StewardLicense", dependencies: ["StewardModel", "StewardDatabase", crypto, postgres, logging]),
         .target(name: "StewardJobs", dependencies: [
             "StewardModel", "StewardConfiguration", "StewardDatabase", "StewardCluster", logging, postgres, lifecycle,
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "StewardServer", dependencies: [
             "StewardModel", "StewardConfiguration", "StewardAppData", "StewardKeystore", "StewardDatabase", "StewardKeys",
-            "StewardAgentProtocol", "StewardCluster", "StewardJobs", hummingbird, logging, postgres, lifecycle, nioSSL,
+            "StewardAgentProtocol", "StewardCluster", "StewardJobs", "StewardLicense", hummingbird, logging, postgres, lifecycle, nioSSL,
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -82,7 +83,7 @@ let package = Package(
         .executableTarget(name: "steward-server", dependencies: ["StewardServer", argumentParser]),
         .executableTarget(name: "stewardctl", dependencies: [
             "StewardClient", "StewardAppData", "StewardKeystore", "StewardKeys", "StewardConfiguration", "StewardModel", argumentParser,
-            "StewardDatabase", postgres, logging,
+            "StewardDatabase", "StewardLicense", postgres, logging,
         ]),
         .executableTarget(name: "steward-benchmarks", dependencies: [
             "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardJobs", "StewardDatabase", postgres, logging, argumentParser],
@@ -94,6 +95,7 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
         .testTarget(name: "StewardModelTests", dependencies: ["StewardModel"]),
+        .testTarget(name: "StewardLicenseTests", dependencies: ["StewardLicense"]),
         .testTarget(name: "StewardKeysTests", dependencies: ["StewardKeys", crypto, x509]),
         .testTarget(name: "StewardConfigurationTests", dependencies: ["StewardConfiguration"]),
         .testTarget(name: "StewardJobsTests", dependencies: ["StewardJobs", "StewardModel", "StewardDatabase", "StewardTesting", postgres, logging]),
@@ -104,7 +106,7 @@ let package = Package(
         .testTarget(name: "StewardDatabaseTests", dependencies: ["StewardDatabase", "StewardTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardKeys", "StewardAgentProtocol", "StewardDatabase", "StewardServer",
-            "steward-server", "stewardctl",
+            "StewardLicense", "steward-server", "stewardctl",
         ]),
         .testTarget(name: "AppDataMigrationTests", dependencies: [
             "StewardAppData", "StewardConfiguration", "StewardTesting", "stewardctl", "steward-server",

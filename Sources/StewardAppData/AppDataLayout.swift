@@ -16,6 +16,8 @@ public struct AppDataLayout: Sendable {
     public var serverKeystore: String { path("conf/server.keystore") }
     public var logConfigurationFile: String { path("conf/server/log4j.properties") }
     public var notificationTemplates: String { path("conf/server/notification-templates") }
+    /// The public keys of the license issuers this cluster trusts.
+    public var licenseIssuers: String { path("conf/license-issuers") }
     public func nodeLogDirectory(_ nodeName: String) -> String { path("logs/\(nodeName)") }
 
     /// Folders the node cannot work without; a missing one means this is not (yet) an appdata folder.

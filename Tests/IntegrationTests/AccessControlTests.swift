@@ -57,6 +57,12 @@ struct AccessControlTests {
         "POST /api/v1/schedules/{schedule}/pause": .operator,
         "POST /api/v1/schedules/{schedule}/resume": .operator,
         "DELETE /api/v1/schedules/{schedule}": .admin,
+        "GET /api/v1/license": .viewer,
+        "GET /api/v1/license/usage": .viewer,
+        "GET /api/v1/licenses": .viewer,
+        "GET /api/v1/licenses/{id}": .viewer,
+        "POST /api/v1/licenses": .admin,
+        "DELETE /api/v1/licenses/{id}": .admin,
         // Outside /api/v1, for Prometheus: a viewer's token (docs/operations.md).
         "GET /metrics": .viewer,
     ]

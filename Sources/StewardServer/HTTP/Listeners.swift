@@ -86,6 +86,7 @@ struct Listeners {
         KeysRoutes(runtime: runtime).add(to: api)
         JobsRoutes(runtime: runtime).add(to: api)
         SchedulesRoutes(runtime: runtime).add(to: api)
+        LicenseRoutes(runtime: runtime).add(to: api)
         MetricsRoutes(runtime: runtime).add(to: router)
     }
 }

@@ -25,3 +25,6 @@ extension JobStatsReport: ResponseEncodable {}
 extension ScheduleList: ResponseEncodable {}
 extension ScheduleRecord: ResponseEncodable {}
 extension ScheduleFirings: ResponseEncodable {}
+extension LicenseSummary: ResponseEncodable {}
+extension LicenseInfo: ResponseEncodable {}
+extension LicenseUsage: ResponseEncodable {}

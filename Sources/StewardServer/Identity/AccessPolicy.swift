@@ -61,6 +61,13 @@ public enum AccessPolicy {
         "POST /api/v1/schedules/{schedule}/pause": .atLeast(.operator),
         "POST /api/v1/schedules/{schedule}/resume": .atLeast(.operator),
         "DELETE /api/v1/schedules/{schedule}": .atLeast(.admin),
+        // Anyone signed in may see the seats and keys; only admins change them.
+        "GET /api/v1/license": .atLeast(.viewer),
+        "GET /api/v1/license/usage": .atLeast(.viewer),
+        "GET /api/v1/licenses": .atLeast(.viewer),
+        "GET /api/v1/licenses/{id}": .atLeast(.viewer),
+        "POST /api/v1/licenses": .atLeast(.admin),
+        "DELETE /api/v1/licenses/{id}": .atLeast(.admin),
         // Prometheus scrapes with a viewer's token.
         "GET /metrics": .atLeast(.viewer),
     ]

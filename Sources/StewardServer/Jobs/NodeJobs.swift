@@ -14,6 +14,7 @@ enum NodeJobs {
         registry.register(TemporaryFileSweep(folder: configuration.temporaryDirectory))
         registry.register(ClearCaches(caches: caches))
         registry.register(NoopJob())
+        registry.register(RecordLicenseUsage())
         #if DEBUG
         TestJobs.register(into: &registry)
         #endif
@@ -26,6 +27,7 @@ enum NodeJobs {
         .init(name: "purge-expired-sessions", kind: PurgeExpiredSessions.name, scope: .pooled, timing: .interval(.seconds(3600))),
         .init(name: "purge-login-attempts", kind: PurgeLoginAttempts.name, scope: .pooled, timing: .interval(.seconds(3600))),
         .init(name: "purge-audit", kind: PurgeAudit.name, scope: .pooled, timing: .interval(.seconds(86400)), misfire: .fireOnce),
+        .init(name: "license-usage", kind: RecordLicenseUsage.name, scope: .pooled, timing: .interval(.seconds(3600))),
         .init(name: "log-folder-size", kind: LogFolderSize.name, scope: .local, timing: .interval(.seconds(900)), misfire: .skip),
         .init(name: "temp-sweep", kind: TemporaryFileSweep.name, scope: .local, timing: .interval(.seconds(3600)), misfire: .skip),
     ]

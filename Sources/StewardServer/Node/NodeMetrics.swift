@@ -11,6 +11,9 @@ final class NodeMetrics: Sendable {
     let factory: PrometheusMetricsFactory
     let heartbeat: CoreMetrics.Timer
     let nodeState: [NodeState: CoreMetrics.Gauge]
+    /// Seats per kind and measure ("in_use", "licensed"), and how many license warnings stand.
+    let licenseSeats: [String: CoreMetrics.Gauge]
+    let licenseWarnings: CoreMetrics.Gauge
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -20,6 +23,12 @@ final class NodeMetrics: Sendable {
         ]
         self.factory = factory
         heartbeat = CoreMetrics.Timer(label: "steward_heartbeat_seconds", factory: factory)
+        licenseSeats = Dictionary(uniqueKeysWithValues: ["user", "agent"].flatMap { kind in
+            ["in_use", "licensed"].map { measure in
+                ("\(kind) \(measure)", CoreMetrics.Gauge(label: "steward_license_seats", dimensions: [("kind", kind), ("measure", measure)], factory: factory))
+            }
+        })
+        licenseWarnings = CoreMetrics.Gauge(label: "steward_license_warnings", factory: factory)
         nodeState = Dictionary(uniqueKeysWithValues: NodeState.allCases.map { state in
             (state, CoreMetrics.Gauge(label: "steward_node_state", dimensions: [("state", state.rawValue)], factory: factory))
         })
@@ -32,6 +41,14 @@ final class NodeMetrics: Sendable {
     /// One gauge per state, 1 for this node's own.
     func recordState(_ state: MembershipState) {
         for (rowState, gauge) in nodeState { gauge.record(rowState == state.rowState ? 1 : 0) }
+    }
+
+    func recordLicense(_ summary: LicenseSummary) {
+        for seat in summary.seats {
+            licenseSeats["\(seat.kind) in_use"]?.record(seat.inUse)
+            licenseSeats["\(seat.kind) licensed"]?.record(seat.licensed)
+        }
+        licenseWarnings.record(summary.warnings.count)
     }
 
     func render() -> [UInt8] { registry.emitToBuffer() }

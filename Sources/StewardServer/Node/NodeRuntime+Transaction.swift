@@ -2,6 +2,7 @@ import Hummingbird
 import PostgresNIO
 import StewardConfiguration
 import StewardDatabase
+import StewardLicense
 
 extension NodeRuntime {
     /// A transaction on the pool. An HTTP error thrown inside comes out as itself (not wrapped in
@@ -11,6 +12,7 @@ extension NodeRuntime {
         do {
             return try await database.withTransaction(body)
         } catch let error as PostgresTransactionError {
+            if let inner = error.closureError, let refusal = SeatRefusal(inner) { throw APIError.conflict(refusal.message) }
             if let inner = error.closureError, inner is any HTTPResponseError || inner is NodeRepository.OperationRefusal || inner is ClusterSettingError { throw inner }
             throw DatabaseError.readable(error)
         }

@@ -1,0 +1,20 @@
+import StewardJobs
+import StewardLicense
+import StewardModel
+
+/// Records the hour's seat usage and high-water mark, and says in the log what an operator should
+/// know about the licenses (expiry ahead, grace, seats over the limit). A built-in hourly schedule.
+struct RecordLicenseUsage: JobKind {
+    struct Arguments: Codable, Sendable {}
+    struct Output: Codable, Sendable { var hours: [LicenseUsageHour] }
+    static let name = "license.record-usage"
+
+    func run(_ arguments: Arguments, context: JobContext) async throws -> Output {
+        let repository = LicenseRepository(logger: context.logger)
+        let hours = try await repository.recordUsage(on: context.database)
+        let licenses = try await repository.list(on: context.database).map { $0.info() }
+        let seats = try await repository.seats(on: context.database)
+        for warning in Licensing.warnings(seats: seats, licenses: licenses) { context.logger.warning("\(warning)") }
+        return Output(hours: hours)
+    }
+}
