@@ -86,7 +86,7 @@ let package = Package(
             "StewardDatabase", "StewardLicense", postgres, logging,
         ]),
         .executableTarget(name: "steward-benchmarks", dependencies: [
-            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardJobs", "StewardDatabase", postgres, logging, argumentParser],
+            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardJobs", "StewardDatabase", "StewardLicense", postgres, logging, argumentParser],
                           path: "Benchmarks/steward-benchmarks"),
         .target(name: "StewardTesting", dependencies: [
             "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL, x509, httpClient,

@@ -10,6 +10,7 @@ struct StewardBenchmarks: AsyncParsableCommand {
               swift run steward-benchmarks failure-detection --kills 10
               swift run steward-benchmarks http
               swift run steward-benchmarks jobs
+              swift run steward-benchmarks licenses
             """,
-        subcommands: [FailureDetection.self, HTTPBenchmark.self, JobsBenchmark.self])
+        subcommands: [FailureDetection.self, HTTPBenchmark.self, JobsBenchmark.self, LicensesBenchmark.self])
 }

@@ -2,7 +2,7 @@ extension Migrations {
     /// Licenses and their seats. The seat count is kept by triggers on the rows that hold seats
     /// (users now, agents with the agents table), under the one row lock of their kind in
     /// `license_seats`: whichever node, version or path changes a user, the count is exact and a
-    /// grant past the licensed seats fails in the same transaction as the change.
+    /// grant past the licensed seats fails the transaction of the change, at its COMMIT.
     static let licenses = Migration(version: 8, name: "licenses and seats", statements: [
         """
         CREATE TABLE licenses (
@@ -80,6 +80,8 @@ extension Migrations {
         $$
         """,
         // A user holds a seat while enabled: created or enabled takes one, disabled or deleted frees it.
+        // Deferred to COMMIT, so that the seat row's lock is held for the commit alone, not across the
+        // transaction's round trips: grants from many nodes then queue for microseconds, not milliseconds.
         """
         CREATE FUNCTION steward_user_seat() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -92,6 +94,9 @@ extension Migrations {
         END
         $$
         """,
-        "CREATE TRIGGER users_hold_seats AFTER INSERT OR DELETE OR UPDATE OF disabled ON users FOR EACH ROW EXECUTE FUNCTION steward_user_seat()",
+        """
+        CREATE CONSTRAINT TRIGGER users_hold_seats AFTER INSERT OR DELETE OR UPDATE OF disabled ON users
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION steward_user_seat()
+        """,
     ])
 }

@@ -12,7 +12,8 @@ extension NodeRuntime {
         do {
             return try await database.withTransaction(body)
         } catch let error as PostgresTransactionError {
-            if let inner = error.closureError, let refusal = SeatRefusal(inner) { throw APIError.conflict(refusal.message) }
+            // A seat is taken at COMMIT (a deferred trigger): a refusal is the commit's error.
+            if let inner = error.commitError ?? error.closureError, let refusal = SeatRefusal(inner) { throw APIError.conflict(refusal.message) }
             if let inner = error.closureError, inner is any HTTPResponseError || inner is NodeRepository.OperationRefusal || inner is ClusterSettingError { throw inner }
             throw DatabaseError.readable(error)
         }
