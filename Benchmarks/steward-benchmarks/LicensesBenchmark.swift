@@ -17,9 +17,9 @@ struct LicensesBenchmark: AsyncParsableCommand {
         abstract: "Seat grants per second through three nodes under contention, checked for zero over-allocation.",
         discussion: "Needs a release build of the server (swift build -c release --product steward-server).")
 
-    @Option(help: "Licensed user seats (one is the first admin's).") var seats = 3_000
-    @Option(help: "Users asking for a seat (more than the seats, so the last ones are refused).") var users = 4_000
-    @Option(help: "Requests in flight at once, spread over the three nodes.") var concurrency = 48
+    @Option(help: "Licensed user seats (one is the first admin's).") var seats = 10_000
+    @Option(help: "Users asking for a seat (more than the seats, so the last ones are refused).") var users = 12_000
+    @Option(help: "Requests in flight at once, spread over the three nodes.") var concurrency = 96
     @Option(help: "The server binary (default: the release build).") var binary: String?
 
     func run() async throws {
@@ -45,41 +45,54 @@ struct LicensesBenchmark: AsyncParsableCommand {
                 """)
             print("licenses benchmark: 3 nodes, \(seats) user seats (the admin holds one), \(users) users enabled \(concurrency) at a time; server \(server)")
 
-            let next = Counter()
-            let started = ContinuousClock.now
-            let outcomes = try await withThrowingTaskGroup(of: [(granted: Bool, at: Duration)].self) { group in
-                for worker in 0..<concurrency {
-                    group.addTask {
-                        var outcomes: [(granted: Bool, at: Duration)] = []
-                        while let index = next.take(below: users) {
-                            let client = clients[(index + worker) % clients.count]
-                            do {
-                                _ = try await client.changeUser("bench-\(index + 1)", disabled: false)
-                                outcomes.append((true, ContinuousClock.now - started))
-                            } catch let error as ClientError where error.status == 409 {
-                                outcomes.append((false, ContinuousClock.now - started))
-                            }
-                        }
-                        return outcomes
-                    }
-                }
-                return try await group.reduce(into: []) { $0 += $1 }
-            }
-            let granted = outcomes.filter(\.granted)
-            let lastGrant = granted.map(\.at).max() ?? .zero
-            let seconds = Double(lastGrant.components.seconds) + Double(lastGrant.components.attoseconds) / 1e18
+            let grants = try await Self.enable(users: users, through: clients, concurrency: concurrency)
+            // The baseline: the same requests again, now for users already enabled, which take no seat.
+            let baseline = try await Self.enable(users: seats - 1, through: clients, concurrency: concurrency)
+            let granted = grants.filter(\.granted)
+            let seconds = Self.seconds(granted.map(\.at).max() ?? .zero)
+            let baselineSeconds = Self.seconds(baseline.map(\.at).max() ?? .zero)
             let counted = try await cluster.database.withConnection { connection, logger in
                 try await connection.query("""
                     SELECT (SELECT count(*)::int FROM users WHERE NOT disabled), (SELECT in_use FROM license_seats WHERE kind = 'user')
                     """, logger: logger).collect().first!.decode((Int, Int).self)
             }
+            let rate = Double(granted.count) / seconds, baselineRate = Double(baseline.count) / baselineSeconds
             print("")
-            print(String(format: "seat grants through 3 nodes   %8.0f grants/s   (%d granted in %.2f s, %d refused)",
-                         Double(granted.count) / seconds, granted.count, seconds, outcomes.count - granted.count))
+            print(String(format: "seat grants through 3 nodes        %6.0f grants/s   %5.1f%% of the baseline   (%d granted in %.2f s, %d refused)",
+                         rate, rate / baselineRate * 100, granted.count, seconds, grants.count - granted.count))
+            print(String(format: "baseline: the same enable, no seat %6.0f requests/s (%d in %.2f s)", baselineRate, baseline.count, baselineSeconds))
             print("enabled users / seats counted  \(counted.0) / \(counted.1) of \(seats) licensed: "
                   + (counted.0 == seats && counted.1 == seats ? "exact, none over" : "WRONG"))
             if counted.0 != seats || counted.1 != seats { throw ExitCode(1) }
         }
+    }
+
+    /// Enables bench-1 … bench-`users`, `concurrency` at a time spread over the clients: for each,
+    /// whether it was granted (a 409 is a refused seat) and when it answered.
+    static func enable(users: Int, through clients: [StewardClient], concurrency: Int) async throws -> [(granted: Bool, at: Duration)] {
+        let next = Counter()
+        let started = ContinuousClock.now
+        return try await withThrowingTaskGroup(of: [(granted: Bool, at: Duration)].self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var outcomes: [(granted: Bool, at: Duration)] = []
+                    while let index = next.take(below: users) {
+                        do {
+                            _ = try await clients[(index + worker) % clients.count].changeUser("bench-\(index + 1)", disabled: false)
+                            outcomes.append((true, ContinuousClock.now - started))
+                        } catch let error as ClientError where error.status == 409 {
+                            outcomes.append((false, ContinuousClock.now - started))
+                        }
+                    }
+                    return outcomes
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

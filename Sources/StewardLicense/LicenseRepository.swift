@@ -101,6 +101,11 @@ public struct LicenseRepository: Sendable {
             """, logger: logger).map(Self.decodeUsage)
     }
 
+    /// Usage records are kept a year and a day (the API shows 90 days; the rest is for audits).
+    public func purgeUsage(on runner: some QueryRunner) async throws -> Int {
+        try await runner.run("DELETE FROM license_usage WHERE hour < now() - interval '366 days' RETURNING 1", logger: logger).count
+    }
+
     static func decodeUsage(_ row: PostgresRow) throws -> LicenseUsageHour {
         let (hour, kind, inUse, peak, licensed) = try row.decode((Date, String, Int, Int, Int).self)
         return LicenseUsageHour(hour: hour, kind: kind, inUse: inUse, peak: peak, licensed: licensed)

@@ -74,6 +74,21 @@ public struct UserRepository: Sendable {
             """, logger: logger).first.map(Self.decode)
     }
 
+    /// Enables a user and records `event` (its target the user) in one statement. Run it inside a
+    /// transaction: the seat is taken at COMMIT, and only a COMMIT of its own reports the refusal.
+    public func enable(username: String, recording event: AuditRepository.Event, on runner: some QueryRunner) async throws -> UserRecord? {
+        let details = String(decoding: try JSONEncoder().encode(event.details), as: UTF8.self)
+        return try await runner.run("""
+            WITH enabled AS (
+                UPDATE users SET disabled = false, updated_at = now() WHERE lower(username) = lower(\(username))
+                RETURNING user_id, username, role, password_hash, disabled, created_at),
+            audited AS (
+                INSERT INTO audit_log (actor, action, target, node_name, source_address, details)
+                SELECT \(event.actor), \(event.action), username, \(event.node), \(event.sourceAddress), \(details)::jsonb FROM enabled)
+            SELECT user_id, username, role, password_hash, disabled, created_at FROM enabled
+            """, logger: logger).first.map(Self.decode)
+    }
+
     public func setPassword(_ id: UserID, passwordHash: String, on runner: some QueryRunner) async throws {
         try await runner.run("""
             UPDATE users SET password_hash = \(passwordHash), password_changed_at = now(), updated_at = now() WHERE user_id = \(id.uuid)

@@ -82,6 +82,8 @@ extension Migrations {
         // A user holds a seat while enabled: created or enabled takes one, disabled or deleted frees it.
         // Deferred to COMMIT, so that the seat row's lock is held for the commit alone, not across the
         // transaction's round trips: grants from many nodes then queue for microseconds, not milliseconds.
+        // Take seats inside explicit transactions: postgres-nio reports a refusal at COMMIT, but loses
+        // one raised at the implicit commit of a lone statement after its rows (tested).
         """
         CREATE FUNCTION steward_user_seat() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

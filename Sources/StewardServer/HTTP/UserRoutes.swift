@@ -57,33 +57,40 @@ struct UserRoutes {
         guard body.role != nil || body.disabled != nil else { throw APIError.badRequest("give a role, disabled, or both") }
         let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
         let runtime = self.runtime
-        // Enabling alone revokes nothing (a disabled user's credentials are never cached), and
-        // cannot take an admin away: it neither waits for a revocation nor takes the admins' lock.
-        let revokes = body.role != nil || body.disabled == true
-        let apply = { try await runtime.transaction { connection in
-            let users = UserRepository(logger: runtime.logger)
-            // Serialize changes that can take an admin away: "never remove the last admin" must hold across nodes.
-            if revokes {
-                _ = try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended('steward.users.admins', 0))", logger: runtime.logger)
+        // Enabling alone revokes nothing (a disabled user's credentials are never cached) and cannot
+        // take an admin away: one statement, with no admins' lock and no wait for a revocation.
+        if body.role == nil, body.disabled == false {
+            let event = AuditRepository.Event(actor: admin.username, action: "user.change", node: runtime.nodeName,
+                                              sourceAddress: source, details: ["disabled": "false"])
+            // In an explicit transaction: the seat is checked at COMMIT, whose refusal postgres-nio
+            // reports only for a COMMIT of its own (after a lone statement's rows it is lost).
+            let enabled = try await runtime.transaction { connection in
+                try await UserRepository(logger: runtime.logger).enable(username: name, recording: event, on: connection)
             }
+            guard let enabled else { throw APIError.notFound("no user named \(name)") }
+            return enabled.info
+        }
+        return try await runtime.revokingEverywhere { try await runtime.transaction { connection in
+            let users = UserRepository(logger: runtime.logger)
+            // Serialize admin changes: "never remove the last admin" must hold across nodes.
+            _ = try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended('steward.users.admins', 0))", logger: runtime.logger)
             guard let user = try await users.find(username: name, on: connection) else { throw APIError.notFound("no user named \(name)") }
             let losesAdmin = user.role == .admin && !user.disabled && (body.disabled == true || (body.role.map { $0 != .admin } ?? false))
             if losesAdmin, try await users.activeAdminCount(on: connection) <= 1 {
                 throw APIError.conflict("\(user.username) is the last active admin; make another admin first")
             }
+            guard let updated = try await users.update(user.userID, role: body.role, disabled: body.disabled, on: connection) else {
+                throw APIError.notFound("no user named \(name)")
+            }
+            if body.disabled == true { try await SessionRepository(logger: runtime.logger).deleteAll(userID: user.userID, on: connection) }
+            try await AuthRevocation.user(user.userID).notify(on: connection, logger: runtime.logger)
             var details: [String: String] = [:]
             if let role = body.role { details["role"] = role.rawValue }
             if let disabled = body.disabled { details["disabled"] = String(disabled) }
             try await AuditTrail(runtime: runtime).record(actor: admin.username, action: "user.change", target: user.username,
                                                           source: source, details: details, on: connection)
-            guard let updated = try await users.update(user.userID, role: body.role, disabled: body.disabled, on: connection) else {
-                throw APIError.notFound("no user named \(name)")
-            }
-            if body.disabled == true { try await SessionRepository(logger: runtime.logger).deleteAll(userID: user.userID, on: connection) }
-            if revokes { try await AuthRevocation.user(user.userID).notify(on: connection, logger: runtime.logger) }
             return updated.info
         } }
-        return revokes ? try await runtime.revokingEverywhere(apply) : try await apply()
     }
 
     func resetPassword(_ request: Request, _ context: StewardRequestContext) async throws -> Response {

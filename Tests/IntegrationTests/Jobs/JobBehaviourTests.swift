@@ -167,10 +167,10 @@ struct JobBehaviourTests {
             var builtIns: [ScheduleRecord] = []
             try await waitFor("the built-in schedules", timeout: .seconds(10)) {
                 builtIns = try await admin.schedules().filter(\.builtIn)
-                return builtIns.count >= 6
+                return builtIns.count >= 7
             }
             #expect(Set(builtIns.map(\.name)) == ["purge-finished-jobs", "purge-expired-sessions", "purge-login-attempts", "purge-audit",
-                                                 "log-folder-size", "temp-sweep"])
+                                                 "log-folder-size", "temp-sweep", "license-usage"])
             let recent = try await admin.enqueueJob(recordJob("recent"))
             try await waitFor("the recent job completed", timeout: .seconds(10)) { try await admin.job(recent.id).state == .completed }
             let old = try await Self.insertJob(cluster, kind: "test.record", argumentsJSON: "{\"tag\": \"old\"}", maxAttempts: 1)
