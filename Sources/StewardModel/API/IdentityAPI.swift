@@ -1,7 +1,7 @@
 import Foundation
 
 /// A user account as the API shows it (never with its password hash).
-public struct UserInfo: Codable, Sendable, Equatable {
+public struct UserInfo: Codable, Sendable, Hashable {
     public let username: String
     public let role: Role
     public let disabled: Bool
@@ -62,7 +62,7 @@ public struct LoginResponse: Codable, Sendable {
 }
 
 /// `GET /api/v1/auth/me`.
-public struct WhoAmI: Codable, Sendable {
+public struct WhoAmI: Codable, Sendable, Hashable {
     public let user: UserInfo
     /// "session" or "token".
     public let authenticatedBy: String

@@ -16,9 +16,11 @@ struct AuthRoutes {
     func add(to api: RouterGroup<StewardRequestContext>) {
         api.post("auth/login") { request, context in try await login(request, context) }
         api.post("auth/logout") { request, context in try await logout(request, context) }
-        api.get("auth/me") { _, context -> WhoAmI in
+        api.get("auth/me") { _, context -> Response in
             let identity = try context.requireIdentity()
-            return WhoAmI(user: identity.user.info, authenticatedBy: identity.authenticatedBy, csrfToken: identity.csrfToken)
+            let answer = WhoAmI(user: identity.user.info, authenticatedBy: identity.authenticatedBy, csrfToken: identity.csrfToken)
+            let body = try runtime.whoAmIBodies.body(for: answer) { ByteBuffer(bytes: try Self.encoder.encode($0)) }
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
         }
         api.post("auth/password") { request, context in try await changeOwnPassword(request, context) }
     }

@@ -22,6 +22,7 @@ public final class NodeRuntime: Sendable {
     let agents = AgentConnections()
     let authCache = AuthCache()
     let nodeStatuses = NodeStatusSnapshot()
+    let whoAmIBodies = EncodedAnswers<WhoAmI>()
     let devices: DeviceCookies
     public let keys: NodeKeys
     let caches = ClearableCaches()
@@ -47,6 +48,8 @@ public final class NodeRuntime: Sendable {
         let authCache = self.authCache, nodeStatuses = self.nodeStatuses
         caches.add("credentials") { authCache.clear() }
         caches.add("node list") { nodeStatuses.clear() }
+        let whoAmIBodies = self.whoAmIBodies
+        caches.add("auth/me answers") { whoAmIBodies.clear() }
     }
 
     public var nodeName: String { configuration.nodeName }
