@@ -61,7 +61,7 @@ let package = Package(
         ]),
         .target(name: "StewardServer", dependencies: [
             "StewardModel", "StewardConfiguration", "StewardAppData", "StewardKeystore", "StewardDatabase", "StewardKeys",
-            "StewardAgentProtocol", "StewardCluster", "StewardJobs", "StewardLicense", hummingbird, logging, postgres, lifecycle, nioSSL,
+            "StewardAgentProtocol", "StewardCluster", "StewardJobs", "StewardLicense", hummingbird, logging, postgres, lifecycle, nioSSL, x509,
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "StewardDatabaseTests", dependencies: ["StewardDatabase", "StewardTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardKeys", "StewardAgentProtocol", "StewardDatabase", "StewardServer",
-            "StewardLicense", "steward-server", "stewardctl",
+            "StewardLicense", "steward-server", "stewardctl", crypto, x509,
         ]),
         .testTarget(name: "AppDataMigrationTests", dependencies: [
             "StewardAppData", "StewardConfiguration", "StewardTesting", "stewardctl", "steward-server",

@@ -17,6 +17,6 @@ struct Stewardctl: AsyncParsableCommand {
         subcommands: [
             LoginCommand.self, LogoutCommand.self, ClusterCommand.self, UsersCommand.self, TokensCommand.self,
             AuditCommand.self, SecretsCommand.self, KeysCommand.self, CACommand.self, AppDataCommand.self, KeystoreCommand.self,
-            JobsCommand.self, SchedulesCommand.self, LicenseCommand.self,
+            JobsCommand.self, SchedulesCommand.self, LicenseCommand.self, AgentsCommand.self,
         ])
 }

@@ -63,6 +63,11 @@ struct AccessControlTests {
         "GET /api/v1/licenses/{id}": .viewer,
         "POST /api/v1/licenses": .admin,
         "DELETE /api/v1/licenses/{id}": .admin,
+        "POST /api/v1/agents/enrollment-tokens": .operator,
+        "POST /api/v1/agents/enroll": nil,
+        "GET /api/v1/agents": .viewer,
+        "GET /api/v1/agents/{id}": .viewer,
+        "DELETE /api/v1/agents/{id}": .operator,
         // Outside /api/v1, for Prometheus: a viewer's token (docs/operations.md).
         "GET /metrics": .viewer,
     ]

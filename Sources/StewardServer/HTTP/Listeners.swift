@@ -87,6 +87,7 @@ struct Listeners {
         JobsRoutes(runtime: runtime).add(to: api)
         SchedulesRoutes(runtime: runtime).add(to: api)
         LicenseRoutes(runtime: runtime).add(to: api)
+        AgentRoutes(runtime: runtime).add(to: api)
         MetricsRoutes(runtime: runtime).add(to: router)
     }
 }

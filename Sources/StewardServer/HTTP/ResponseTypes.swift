@@ -28,3 +28,4 @@ extension ScheduleFirings: ResponseEncodable {}
 extension LicenseSummary: ResponseEncodable {}
 extension LicenseInfo: ResponseEncodable {}
 extension LicenseUsage: ResponseEncodable {}
+extension AgentInfo: ResponseEncodable {}

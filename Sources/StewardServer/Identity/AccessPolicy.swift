@@ -68,6 +68,12 @@ public enum AccessPolicy {
         "GET /api/v1/licenses/{id}": .atLeast(.viewer),
         "POST /api/v1/licenses": .atLeast(.admin),
         "DELETE /api/v1/licenses/{id}": .atLeast(.admin),
+        // Operators hand out enrollment tokens and revoke agents; an agent enrolls with its token alone.
+        "POST /api/v1/agents/enrollment-tokens": .atLeast(.operator),
+        "POST /api/v1/agents/enroll": .anyone,
+        "GET /api/v1/agents": .atLeast(.viewer),
+        "GET /api/v1/agents/{id}": .atLeast(.viewer),
+        "DELETE /api/v1/agents/{id}": .atLeast(.operator),
         // Prometheus scrapes with a viewer's token.
         "GET /metrics": .atLeast(.viewer),
     ]

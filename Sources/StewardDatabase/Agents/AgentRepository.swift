@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StewardModel
+
+/// Agents and their enrollment tokens. An agent row holds an agent seat unless revoked (a trigger
+/// counts it at COMMIT, see migration 9): insert and revoke inside explicit transactions.
+public struct AgentRepository: Sendable {
+    public let logger: Logger
+    public init(logger: Logger) { self.logger = logger }
+
+    /// What became of an enrollment token presented by an agent.
+    public enum TokenUse: Sendable, Equatable {
+        case accepted(createdBy: String)
+        case unknown, alreadyUsed, expired
+    }
+
+    public func createEnrollmentToken(hash: [UInt8], by actor: String, ttlSeconds: Int, on runner: some QueryRunner) async throws -> Date {
+        let rows = try await runner.run("""
+            INSERT INTO agent_enrollment_tokens (token_id, token_hash, created_by, expires_at)
+            VALUES (\(UUID()), \(Data(hash)), \(actor), now() + make_interval(secs => \(ttlSeconds)::int))
+            RETURNING expires_at
+            """, logger: logger)
+        guard let expires = try rows.first?.decode(Date.self) else { throw DatabaseError(.query, "the enrollment token was not stored") }
+        return expires
+    }
+
+    /// Marks the token used by `agentID`, if it is unused and unexpired; else says why not.
+    public func useEnrollmentToken(hash: [UInt8], agentID: UUID, on runner: some QueryRunner) async throws -> TokenUse {
+        if let row = try await runner.run("""
+            UPDATE agent_enrollment_tokens SET used_at = now(), agent_id = \(agentID)
+            WHERE token_hash = \(Data(hash)) AND used_at IS NULL AND expires_at > now()
+            RETURNING created_by
+            """, logger: logger).first {
+            return .accepted(createdBy: try row.decode(String.self))
+        }
+        guard let row = try await runner.run("""
+            SELECT used_at IS NOT NULL FROM agent_enrollment_tokens WHERE token_hash = \(Data(hash))
+            """, logger: logger).first else { return .unknown }
+        return try row.decode(Bool.self) ? .alreadyUsed : .expired
+    }
+
+    public struct NewAgent: Sendable {
+        public var id: UUID
+        public var request: EnrollRequest
+        public var certificateSerial: String
+        public var certificateExpiresAt: Date
+        public var enrolledBy: String
+
+        public init(id: UUID, request: EnrollRequest, certificateSerial: String, certificateExpiresAt: Date, enrolledBy: String) {
+            self.id = id
+            self.request = request
+            self.certificateSerial = certificateSerial
+            self.certificateExpiresAt = certificateExpiresAt
+            self.enrolledBy = enrolledBy
+        }
+    }
+
+    static func decode(_ row: PostgresRow) throws -> AgentInfo {
+        let (id, name, hostname, os, architecture, version, tags, state, serial, expires, seen, enrolled, by, revoked) = try row.decode(
+            (UUID, String, String, String, String, String, [String], String, String, Date, Date?, Date, String, Date?).self)
+        return AgentInfo(id: id, name: name, hostname: hostname, os: os, architecture: architecture, agentVersion: version, tags: tags,
+                         state: state, certificateSerial: serial, certificateExpiresAt: expires, lastSeen: seen, enrolledAt: enrolled,
+                         enrolledBy: by, revokedAt: revoked)
+    }
+
+    /// Stores a new agent; its seat is taken when the transaction commits.
+    public func insert(_ agent: NewAgent, on runner: some QueryRunner) async throws -> AgentInfo {
+        let request = agent.request
+        let rows = try await runner.run("""
+            INSERT INTO agents (agent_id, name, hostname, os, architecture, agent_version, tags, certificate_serial,
+                                certificate_expires_at, enrolled_by)
+            VALUES (\(agent.id), \(request.name), \(request.hostname), \(request.os), \(request.architecture), \(request.agentVersion),
+                    \(request.tags ?? []), \(agent.certificateSerial), \(agent.certificateExpiresAt), \(agent.enrolledBy))
+            RETURNING agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at,
+                      last_seen, enrolled_at, enrolled_by, revoked_at
+            """, logger: logger)
+        guard let row = rows.first else { throw DatabaseError(.query, "the agent was not stored") }
+        return try Self.decode(row)
+    }
+
+    /// Agents, oldest first; `tag` and `state` filter when given.
+    public func list(tag: String?, state: String?, on runner: some QueryRunner) async throws -> [AgentInfo] {
+        try await runner.run("""
+            SELECT agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at,
+                   last_seen, enrolled_at, enrolled_by, revoked_at
+            FROM agents
+            WHERE (\(tag)::text IS NULL OR tags @> ARRAY[\(tag)::text]) AND (\(state)::text IS NULL OR state = \(state)::text)
+            ORDER BY enrolled_at, agent_id
+            """, logger: logger).map(Self.decode)
+    }
+
+    public func find(_ id: UUID, on runner: some QueryRunner) async throws -> AgentInfo? {
+        try await runner.run("""
+            SELECT agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at,
+                   last_seen, enrolled_at, enrolled_by, revoked_at
+            FROM agents WHERE agent_id = \(id)
+            """, logger: logger).first.map(Self.decode)
+    }
+
+    /// Revokes an agent (its seat is freed at COMMIT); nil when there is none. Revoking twice changes nothing.
+    public func revoke(_ id: UUID, on runner: some QueryRunner) async throws -> AgentInfo? {
+        try await runner.run("""
+            UPDATE agents SET state = 'revoked', revoked_at = coalesce(revoked_at, now()), connected_node = NULL WHERE agent_id = \(id)
+            RETURNING agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at,
+                      last_seen, enrolled_at, enrolled_by, revoked_at
+            """, logger: logger).first.map(Self.decode)
+    }
+}
