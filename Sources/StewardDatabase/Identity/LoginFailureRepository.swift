@@ -42,8 +42,8 @@ public struct LoginFailureRepository: Sendable {
             WITH bumped AS (
                 INSERT INTO login_failures (scope, key, minute, failures)
                 VALUES ('account', \(keys.account), date_trunc('minute', now()), 1),
-                       ('client', \(keys.client), date_trunc('minute', now()), 1),
-                       ('address', \(keys.address), date_trunc('minute', now()), 1)
+                       ('address', \(keys.address), date_trunc('minute', now()), 1),
+                       ('client', \(keys.client), date_trunc('minute', now()), 1)
                 ON CONFLICT (scope, key, minute) DO UPDATE SET failures = login_failures.failures + 1
                 RETURNING scope, failures
             ), earlier AS (
@@ -69,15 +69,22 @@ public struct LoginFailureRepository: Sendable {
 
     /// The password was right: the client's failures for this account are forgotten, and the
     /// attempt's own count is given back to the account and the address.
-    public func succeeded(_ keys: Keys, on runner: some QueryRunner) async throws {
-        try await runner.run("""
-            WITH forgotten AS (
-                DELETE FROM login_failures WHERE scope = 'client' AND key = \(keys.client)
-            )
+    /// Run inside a transaction. Rows are locked in the order `reserve` locks them (account, address,
+    /// client): a success during a flood of failures for the same account and address cannot deadlock
+    /// with them (it did, once in a loaded run: the owner's login answered 500).
+    public func succeeded(_ keys: Keys, on connection: PostgresConnection) async throws {
+        try await connection.run("""
+            SELECT 1 FROM login_failures
+            WHERE minute = date_trunc('minute', now())
+              AND ((scope = 'account' AND key = \(keys.account)) OR (scope = 'address' AND key = \(keys.address)))
+            ORDER BY scope FOR UPDATE
+            """, logger: logger)
+        try await connection.run("""
             UPDATE login_failures SET failures = greatest(failures - 1, 0)
             WHERE minute = date_trunc('minute', now())
               AND ((scope = 'account' AND key = \(keys.account)) OR (scope = 'address' AND key = \(keys.address)))
             """, logger: logger)
+        try await connection.run("DELETE FROM login_failures WHERE scope = 'client' AND key = \(keys.client)", logger: logger)
     }
 
     /// Deletes counters older than `retention`; returns how many rows went.

@@ -98,11 +98,7 @@ final class ClearableCaches: Sendable {
 enum FolderSize {
     static func measure(_ folder: String) throws -> (bytes: Int64, files: Int) {
         var bytes: Int64 = 0, files = 0
-        guard let walker = FileManager.default.enumerator(at: URL(fileURLWithPath: folder),
-                                                          includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey]) else { return (0, 0) }
-        for case let url as URL in walker {
-            // A file rotated away while we walk is simply not counted.
-            guard let values = try? url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey]), values.isRegularFile == true else { continue }
+        for (_, values) in regularFiles(in: folder, keys: [.fileSizeKey]) {
             bytes += Int64(values.fileSize ?? 0)
             files += 1
         }
@@ -113,15 +109,25 @@ enum FolderSize {
     static func sweep(_ folder: String, modifiedBefore cutoff: Date) throws -> (deleted: Int, bytes: Int64) {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var deleted = 0, bytes: Int64 = 0
-        guard let walker = FileManager.default.enumerator(at: URL(fileURLWithPath: folder),
-                                                          includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey, .contentModificationDateKey]) else { return (0, 0) }
-        for case let url as URL in walker {
-            guard let values = try? url.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey, .contentModificationDateKey]),
-                  values.isRegularFile == true, let modified = values.contentModificationDate, modified < cutoff else { continue }
+        for (url, values) in regularFiles(in: folder, keys: [.fileSizeKey, .contentModificationDateKey]) {
+            guard let modified = values.contentModificationDate, modified < cutoff else { continue }
             try FileManager.default.removeItem(at: url)
             deleted += 1
             bytes += Int64(values.fileSize ?? 0)
         }
         return (deleted, bytes)
+    }
+
+    /// The regular files under `folder` with the resource values asked for. A file that goes away
+    /// while the walk is under way (rotated, swept) is simply not listed.
+    static func regularFiles(in folder: String, keys: Set<URLResourceKey>) -> [(URL, URLResourceValues)] {
+        let keys = keys.union([.isRegularFileKey])
+        guard let walker = FileManager.default.enumerator(at: URL(fileURLWithPath: folder), includingPropertiesForKeys: Array(keys)) else { return [] }
+        var files: [(URL, URLResourceValues)] = []
+        for case let url as URL in walker {
+            guard let values = try? url.resourceValues(forKeys: keys), values.isRegularFile == true else { continue }
+            files.append((url, values))
+        }
+        return files
     }
 }
