@@ -26,7 +26,7 @@ struct PlainHTTPMiddleware: RouterMiddleware {
 
     static func carriesCredentials(_ request: Request) -> Bool {
         request.headers[.authorization] != nil || request.cookies[AuthenticationMiddleware.sessionCookie] != nil
-            || request.uri.path == "/api/v1/auth/login"
+            || request.uri.path == "/api/v1/auth/login" || request.uri.path == "/api/v1/agents/enroll"
     }
 
     /// The same path on HTTPS: through the load balancer's URL when one is configured, else this node's port.

@@ -27,7 +27,7 @@ struct Licensing {
         for seat in seats where seat.inUse > seat.licensed {
             warnings.append("\(seat.inUse) \(seat.kind) seats are in use, more than the \(seat.licensed) licensed: they keep working, but no new \(seat.kind) seat is granted until fewer than \(seat.licensed) are in use")
         }
-        if let trial = seats.first(where: \.trial), trial.trial {
+        if seats.contains(where: \.trial) {
             let allowance = seats.map { "\($0.licensed) \($0.kind)s" }.joined(separator: " and ")
             warnings.append("no license key is stored: the trial allowance of \(allowance) applies (`stewardctl license add FILE`)")
         }

@@ -83,7 +83,7 @@ struct EnrollmentTests {
         }
     }
 
-    @Test("replayed, expired, unknown and API tokens are refused, each saying why; a bad request names its field")
+    @Test("replayed, expired, unknown and API tokens are refused, each saying why; plain HTTP is refused; a bad request names its field")
     func refusedTokens() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
@@ -117,6 +117,8 @@ struct EnrollmentTests {
             #expect(bad?.status == 400 && bad?.message.contains("csr:") == true, "\(String(describing: bad))")
             let badTag = await refusal { try await anonymous.enroll(try key.request(token: fresh.token, name: "x", tags: ["no spaces"])) }
             #expect(badTag?.status == 400 && badTag?.message.contains("tags:") == true)
+            let plain = await refusal { try await StewardClient(baseURL: node.httpURL).enroll(try key.request(token: fresh.token, name: "x")) }
+            #expect(plain?.status == 403 && plain?.message.contains("credentials are not accepted over plain HTTP") == true, "\(String(describing: plain))")
             let shortTTL = await refusal { try await admin.createEnrollmentToken(ttlSeconds: 5) }
             #expect(shortTTL?.status == 400)
             // The refusals above used nothing up: the fresh token still enrolls.
