@@ -18,17 +18,13 @@ public struct LicenseIssuerKey: Sendable, Equatable {
     public var id: String { SHA256.hash(data: key.rawRepresentation).prefix(16).map { String(format: "%02x", $0) }.joined() }
 
     public init(text: String, source: String) throws(LicenseRefusal) {
-        let fields = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
-        guard fields.count >= 3, fields[0] == Self.tag, fields[1] == "ed25519", let raw = Data(base64Encoded: String(fields[2])),
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+        guard let line = KeyLine(text, tag: Self.tag), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: line.raw) else {
             throw LicenseRefusal(.badIssuerKey, "\(source) is not a license issuer key (expected one line: \(Self.tag) ed25519 BASE64 [comment])")
         }
-        self.init(key, comment: fields.count > 3 ? String(fields[3]) : "")
+        self.init(key, comment: line.comment)
     }
 
-    public var text: String {
-        "\(Self.tag) ed25519 \(key.rawRepresentation.base64EncodedString())\(comment.isEmpty ? "" : " " + comment)\n"
-    }
+    public var text: String { KeyLine.text(tag: Self.tag, raw: key.rawRepresentation, comment: comment) }
 
     public static func == (a: LicenseIssuerKey, b: LicenseIssuerKey) -> Bool { a.key.rawRepresentation == b.key.rawRepresentation }
 }
@@ -53,15 +49,28 @@ public struct LicenseSigningKey: Sendable {
     public var publicKey: LicenseIssuerKey { LicenseIssuerKey(key.publicKey, comment: comment) }
 
     public init(text: String, source: String) throws(LicenseRefusal) {
-        let fields = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
-        guard fields.count >= 3, fields[0] == Self.tag, fields[1] == "ed25519", let raw = Data(base64Encoded: String(fields[2])),
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+        guard let line = KeyLine(text, tag: Self.tag), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: line.raw) else {
             throw LicenseRefusal(.badIssuerKey, "\(source) is not a license signing key (make one with `stewardctl license keygen`)")
         }
-        self.init(key, comment: fields.count > 3 ? String(fields[3]) : "")
+        self.init(key, comment: line.comment)
     }
 
-    public var text: String {
-        "\(Self.tag) ed25519 \(key.rawRepresentation.base64EncodedString())\(comment.isEmpty ? "" : " " + comment)\n"
+    public var text: String { KeyLine.text(tag: Self.tag, raw: key.rawRepresentation, comment: comment) }
+}
+
+/// The one-line key file format both halves share: `TAG ed25519 BASE64 [comment]`.
+struct KeyLine {
+    let raw: Data
+    let comment: String
+
+    init?(_ text: String, tag: String) {
+        let fields = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
+        guard fields.count >= 3, fields[0] == tag, fields[1] == "ed25519", let raw = Data(base64Encoded: String(fields[2])) else { return nil }
+        self.raw = raw
+        comment = fields.count > 3 ? String(fields[3]) : ""
+    }
+
+    static func text(tag: String, raw: Data, comment: String) -> String {
+        "\(tag) ed25519 \(raw.base64EncodedString())\(comment.isEmpty ? "" : " " + comment)\n"
     }
 }

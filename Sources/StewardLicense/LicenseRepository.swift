@@ -43,7 +43,7 @@ public struct LicenseRepository: Sendable {
             """, logger: logger).isEmpty
     }
 
-    static let columns: PostgresQuery = "license_id, licensee, user_seats, agent_seats, not_before, expires_at, grace_days, issuer, added_at, added_by"
+    static let columns = "license_id, licensee, user_seats, agent_seats, not_before, expires_at, grace_days, issuer, added_at, added_by"
 
     static func decode(_ row: PostgresRow) throws -> StoredLicense {
         let (id, licensee, users, agents, notBefore, expires, grace, issuer, addedAt, addedBy) =
@@ -55,21 +55,15 @@ public struct LicenseRepository: Sendable {
 
     public func list(on runner: some QueryRunner) async throws -> [StoredLicense] {
         try await runner.run("""
-            SELECT license_id, licensee, user_seats, agent_seats, not_before, expires_at, grace_days, issuer, added_at, added_by
-            FROM licenses ORDER BY expires_at, license_id
+            SELECT \(unescaped: Self.columns) FROM licenses ORDER BY expires_at, license_id
             """, logger: logger).map(Self.decode)
-    }
-
-    /// The license file as it was added.
-    public func document(_ id: String, on runner: some QueryRunner) async throws -> String? {
-        try await runner.run("SELECT document FROM licenses WHERE license_id = \(id)", logger: logger).first?.decode(String.self)
     }
 
     /// Deletes a license; nil when there is none with that id.
     public func remove(_ id: String, on runner: some QueryRunner) async throws -> StoredLicense? {
         try await runner.run("""
             DELETE FROM licenses WHERE license_id = \(id)
-            RETURNING license_id, licensee, user_seats, agent_seats, not_before, expires_at, grace_days, issuer, added_at, added_by
+            RETURNING \(unescaped: Self.columns)
             """, logger: logger).first.map(Self.decode)
     }
 

@@ -56,6 +56,11 @@ public struct AgentRepository: Sendable {
         }
     }
 
+    static let columns = """
+        agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at, \
+        last_seen, enrolled_at, enrolled_by, revoked_at
+        """
+
     static func decode(_ row: PostgresRow) throws -> AgentInfo {
         let (id, name, hostname, os, architecture, version, tags, state, serial, expires, seen, enrolled, by, revoked) = try row.decode(
             (UUID, String, String, String, String, String, [String], String, String, Date, Date?, Date, String, Date?).self)
@@ -72,8 +77,7 @@ public struct AgentRepository: Sendable {
                                 certificate_expires_at, enrolled_by)
             VALUES (\(agent.id), \(request.name), \(request.hostname), \(request.os), \(request.architecture), \(request.agentVersion),
                     \(request.tags ?? []), \(agent.certificateSerial), \(agent.certificateExpiresAt), \(agent.enrolledBy))
-            RETURNING agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at,
-                      last_seen, enrolled_at, enrolled_by, revoked_at
+            RETURNING \(unescaped: Self.columns)
             """, logger: logger)
         guard let row = rows.first else { throw DatabaseError(.query, "the agent was not stored") }
         return try Self.decode(row)
@@ -82,8 +86,7 @@ public struct AgentRepository: Sendable {
     /// Agents, oldest first; `tag` and `state` filter when given.
     public func list(tag: String?, state: String?, on runner: some QueryRunner) async throws -> [AgentInfo] {
         try await runner.run("""
-            SELECT agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at,
-                   last_seen, enrolled_at, enrolled_by, revoked_at
+            SELECT \(unescaped: Self.columns)
             FROM agents
             WHERE (\(tag)::text IS NULL OR tags @> ARRAY[\(tag)::text]) AND (\(state)::text IS NULL OR state = \(state)::text)
             ORDER BY enrolled_at, agent_id
@@ -92,8 +95,7 @@ public struct AgentRepository: Sendable {
 
     public func find(_ id: UUID, on runner: some QueryRunner) async throws -> AgentInfo? {
         try await runner.run("""
-            SELECT agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at,
-                   last_seen, enrolled_at, enrolled_by, revoked_at
+            SELECT \(unescaped: Self.columns)
             FROM agents WHERE agent_id = \(id)
             """, logger: logger).first.map(Self.decode)
     }
@@ -102,8 +104,7 @@ public struct AgentRepository: Sendable {
     public func revoke(_ id: UUID, on runner: some QueryRunner) async throws -> AgentInfo? {
         try await runner.run("""
             UPDATE agents SET state = 'revoked', revoked_at = coalesce(revoked_at, now()), connected_node = NULL WHERE agent_id = \(id)
-            RETURNING agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at,
-                      last_seen, enrolled_at, enrolled_by, revoked_at
+            RETURNING \(unescaped: Self.columns)
             """, logger: logger).first.map(Self.decode)
     }
 }

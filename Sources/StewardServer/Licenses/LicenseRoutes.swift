@@ -17,10 +17,10 @@ struct LicenseRoutes {
             let hours = try await LicenseRepository(logger: runtime.logger).usage(days: days, on: runtime.database)
             return LicenseUsage(days: days, hours: hours)
         }
-        api.get("licenses") { _, _ -> [LicenseInfo] in try await licensing.summary(on: runtime.database).licenses }
+        api.get("licenses") { _, _ -> [LicenseInfo] in try await licensing.licenses(on: runtime.database) }
         api.get("licenses/{id}") { _, context -> LicenseInfo in
             let id = try context.parameters.require("id")
-            guard let info = try await licensing.summary(on: runtime.database).licenses.first(where: { $0.id == id }) else {
+            guard let info = try await licensing.licenses(on: runtime.database).first(where: { $0.id == id }) else {
                 throw APIError.notFound("no license with id \(id)")
             }
             return info

@@ -13,9 +13,7 @@ struct RecordLicenseUsage: JobKind {
         let repository = LicenseRepository(logger: context.logger)
         let hours = try await repository.recordUsage(on: context.database)
         _ = try await repository.purgeUsage(on: context.database)
-        let licenses = try await repository.list(on: context.database).map { $0.info() }
-        let seats = try await repository.seats(on: context.database)
-        for warning in Licensing.warnings(seats: seats, licenses: licenses) { context.logger.warning("\(warning)") }
+        for warning in try await Licensing.summary(repository, on: context.database).warnings { context.logger.warning("\(warning)") }
         return Output(hours: hours)
     }
 }

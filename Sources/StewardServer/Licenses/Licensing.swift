@@ -14,12 +14,26 @@ struct Licensing {
     var repository: LicenseRepository { LicenseRepository(logger: runtime.logger) }
     var issuersFolder: String { AppDataLayout(root: runtime.configuration.appDataDirectory).licenseIssuers }
 
+    /// The stored keys, with where each stands now.
+    func licenses(on runner: some QueryRunner) async throws -> [LicenseInfo] {
+        try await Self.licenses(repository, on: runner)
+    }
+
+    static func licenses(_ repository: LicenseRepository, on runner: some QueryRunner) async throws -> [LicenseInfo] {
+        let now = Date()
+        return try await repository.list(on: runner).map { $0.info(at: now) }
+    }
+
     /// Seats, keys and warnings, as of now.
     func summary(on runner: some QueryRunner) async throws -> LicenseSummary {
-        let now = Date()
-        let licenses = try await repository.list(on: runner).map { $0.info(at: now) }
+        try await Self.summary(repository, on: runner)
+    }
+
+    /// The same from anywhere with a database (the hourly usage job).
+    static func summary(_ repository: LicenseRepository, on runner: some QueryRunner) async throws -> LicenseSummary {
+        let licenses = try await licenses(repository, on: runner)
         let seats = try await repository.seats(on: runner)
-        return LicenseSummary(seats: seats, licenses: licenses, warnings: Self.warnings(seats: seats, licenses: licenses))
+        return LicenseSummary(seats: seats, licenses: licenses, warnings: warnings(seats: seats, licenses: licenses))
     }
 
     static func warnings(seats: [SeatCount], licenses: [LicenseInfo]) -> [String] {

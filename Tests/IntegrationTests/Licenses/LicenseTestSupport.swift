@@ -29,12 +29,12 @@ struct TestIssuer {
 /// The same license file with its user seats changed and its signature kept: a forgery.
 func forged(_ document: String, users: Int) throws -> String {
     var file = try JSONDecoder().decode([String: String].self, from: Data(document.utf8))
-    var base64 = try #require(file["license"]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-    base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-    var license = try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: base64))) as! [String: Any]
+    let encoded = try #require(file["license"])
+    let payload = try #require(Base64URL.decode(encoded))
+    let object = try JSONSerialization.jsonObject(with: payload)
+    var license = try #require(object as? [String: Any])
     license["userSeats"] = users
-    file["license"] = try JSONSerialization.data(withJSONObject: license).base64EncodedString()
-        .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    file["license"] = Base64URL.encode(try JSONSerialization.data(withJSONObject: license))
     return String(decoding: try JSONEncoder().encode(file), as: UTF8.self)
 }
 
