@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "steward-server", targets: ["steward-server"]),
         .executable(name: "stewardctl", targets: ["stewardctl"]),
+        .executable(name: "steward-agent", targets: ["steward-agent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -71,6 +72,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             crypto,
         ]),
@@ -81,6 +83,12 @@ let package = Package(
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
         ]),
         .executableTarget(name: "steward-server", dependencies: ["StewardServer", argumentParser]),
+        .target(name: "StewardAgent", dependencies: [
+            "StewardAgentProtocol", "StewardClient", "StewardConfiguration", "StewardAppData", "StewardModel", logging, nioSSL, crypto, x509,
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "steward-agent", dependencies: ["StewardAgent", "StewardConfiguration", argumentParser, logging]),
         .executableTarget(name: "stewardctl", dependencies: [
             "StewardClient", "StewardAppData", "StewardKeystore", "StewardKeys", "StewardConfiguration", "StewardModel", argumentParser,
             "StewardDatabase", "StewardLicense", postgres, logging,
@@ -89,7 +97,7 @@ let package = Package(
             "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardJobs", "StewardDatabase", "StewardLicense", postgres, logging, argumentParser],
                           path: "Benchmarks/steward-benchmarks"),
         .target(name: "StewardTesting", dependencies: [
-            "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL, x509, httpClient,
+            "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL, x509, httpClient, crypto,
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -106,7 +114,7 @@ let package = Package(
         .testTarget(name: "StewardDatabaseTests", dependencies: ["StewardDatabase", "StewardTesting"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardKeys", "StewardAgentProtocol", "StewardDatabase", "StewardServer",
-            "StewardLicense", "steward-server", "stewardctl", crypto, x509,
+            "StewardLicense", "StewardAgent", "steward-server", "stewardctl", "steward-agent", crypto, x509,
         ]),
         .testTarget(name: "AppDataMigrationTests", dependencies: [
             "StewardAppData", "StewardConfiguration", "StewardTesting", "stewardctl", "steward-server",

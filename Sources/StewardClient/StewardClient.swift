@@ -18,6 +18,9 @@ public final class StewardClient: Sendable {
         case system
         /// Only the CA (or self-signed certificate) in this PEM file.
         case caFile(String)
+        /// The cluster CA in this PEM file, for the agent port: that CA issues server certificates to
+        /// nodes only, so any node is the right server whatever name the URL uses (a load balancer's too).
+        case clusterCA(String)
         /// No check at all; only with an explicit `--insecure`.
         case insecure
     }
@@ -59,6 +62,9 @@ public final class StewardClient: Sendable {
             // the right CA for another host is refused (list the load balancer's name in it too).
             tls.trustRoots = .file(path)
             tls.certificateVerification = .fullVerification
+        case .clusterCA(let path):
+            tls.trustRoots = .file(path)
+            tls.certificateVerification = .noHostnameVerification
         case .insecure: tls.certificateVerification = .none
         }
         self.tls = tls

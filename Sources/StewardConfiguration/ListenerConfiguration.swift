@@ -16,6 +16,10 @@ public struct ListenerConfiguration: Sendable {
     public var bodyTimeout: Duration = .seconds(30)
     /// All of a request's header lines together.
     public var maxHeaderSize = 32 * 1024
+    /// Each side of an agent channel pings this often; a peer silent for two intervals is gone.
+    public var agentPingInterval: Duration = .seconds(10)
+    /// New agent channels accepted per second; past it they are refused and retry with backoff.
+    public var agentAcceptRate = 500
 
     public init() {}
 
@@ -27,6 +31,11 @@ public struct ListenerConfiguration: Sendable {
         headerTimeout = try reader.duration("server.http.header.timeout", default: headerTimeout)
         idleTimeout = try reader.duration("server.http.idle.timeout", default: idleTimeout)
         bodyTimeout = try reader.duration("server.http.body.timeout", default: bodyTimeout)
+        agentPingInterval = try reader.duration("server.websocket.ping.interval", default: agentPingInterval)
+        guard agentPingInterval >= .seconds(1), agentPingInterval <= .seconds(300) else {
+            throw reader.error("server.websocket.ping.interval", "from 1s to 5m")
+        }
+        agentAcceptRate = try reader.int("server.websocket.accept.rate", default: agentAcceptRate, range: 1...100_000)
         // NIO's decoder enforces it; it cannot go above the decoder's own 80 KiB.
         maxHeaderSize = try reader.int("server.http.max.header.size", default: maxHeaderSize, range: 4096...(80 * 1024))
     }

@@ -7,6 +7,8 @@ public struct NodeConfiguration: Sendable {
     public var nodeName: String
     public var appDataDirectory: String
     public var bindAddress: String = "0.0.0.0"
+    /// How agents (and operators) reach this node: its host name unless `server.advertised.host` says.
+    public var advertisedHost: String = ProcessInfo.processInfo.hostName
     public var httpPort: Int = 8080
     public var httpsPort: Int = 8443
     public var webSocketPort: Int = 7919
@@ -60,6 +62,12 @@ public struct NodeConfiguration: Sendable {
                 throw reader.error("server.bind.address", "'\(address)' is not an IP address or host name")
             }
             bindAddress = address
+        }
+        if let host = reader.string("server.advertised.host") {
+            guard NetworkRange.parseAddress(host) != nil || Self.isHostName(host) else {
+                throw reader.error("server.advertised.host", "'\(host)' is not an IP address or host name")
+            }
+            advertisedHost = host
         }
         httpPort = try reader.port("server.http.port", default: httpPort)
         httpsPort = try reader.port("server.https.port", default: httpsPort)

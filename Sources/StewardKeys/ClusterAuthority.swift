@@ -91,6 +91,41 @@ public struct ClusterAuthority: Sendable {
     }
 }
 
+extension ClusterAuthority {
+    /// The certificate a node presents on the agent channel: from the cluster CA, so an agent that
+    /// pinned the CA at enrollment trusts every node, including ones added later. Server
+    /// authentication only: an agent's client certificate cannot pose as a node, nor this as an agent.
+    public func issueServerCertificate(commonName: String, dnsNames: [String], ipAddresses: [String], key: P256.Signing.PublicKey,
+                                       validity: TimeInterval, now: Date = Date()) throws -> Certificate {
+        var names: [GeneralName] = dnsNames.map { .dnsName($0) }
+        for address in ipAddresses {
+            if let bytes = Self.addressBytes(address) { names.append(.ipAddress(ASN1OctetString(contentBytes: bytes[...]))) }
+        }
+        return try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key),
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(validity),
+            issuer: try certificate.subject, subject: try DistinguishedName { CommonName(commonName) }, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([.serverAuth])
+                SubjectAlternativeNames(names)
+            },
+            issuerPrivateKey: .init(privateKey))
+    }
+}
+
+extension ClusterAuthority {
+    /// An IPv4 or IPv6 address as the bytes a subject alternative name holds; nil for anything else.
+    public static func addressBytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+}
+
 /// What a client needs from a CA certificate file: serial, pin and expiry.
 public enum AuthorityDetails {
     public static func read(_ pem: String) throws -> (serial: String, pin: String, notAfter: Date) {

@@ -80,6 +80,8 @@ public final class TestCluster: Sendable {
 
     /// The PEM file of the CA that signed the first keystore entry: what HTTPS clients of this cluster trust.
     public var caFile: String { folder.file("ca.pem") }
+    /// The cluster CA's certificates (from the encryption keystore), which the agent port presents and checks.
+    public var clusterCAFile: String { appData + "/conf/cluster-ca.pem" }
 
     /// An HTTPS client of `node` that checks the node's certificate against the cluster's CA.
     public func client(_ node: ServerProcess, token: String? = nil, session: StewardClient.Session? = nil,
@@ -94,6 +96,7 @@ public final class TestCluster: Sendable {
             "server.node.name": name,
             "server.appdata.dir": appData,
             "server.bind.address": "127.0.0.1",
+            "server.advertised.host": "localhost",
             "server.http.port": String(ports[0]),
             "server.https.port": String(ports[1]),
             "server.websocket.port": String(ports[2]),

@@ -61,6 +61,7 @@ struct ClusterSeamsTests {
             let a = try await cluster.start("node-a")
             let b = try await cluster.start("node-b")
             let admin = try await cluster.adminClient(a)
+            let agent = try await TestAgentIdentity.enroll(admin: admin, name: "probe")
             let running = try #require(try await status("node-b", via: admin)).incarnation
             b.signal(SIGSTOP)
             try await waitFor("node-b offline", timeout: .seconds(10)) { try await status("node-b", via: admin)?.stateCode == .offline }
@@ -73,8 +74,11 @@ struct ClusterSeamsTests {
                 b.output.contains("(incarnation \(running)) was decommissioned while it was away") && b.output.contains("takes no more work")
             }
             #expect(await readiness(b) == 503)
-            let agent = try? await WebSocketProbe.exchange(url: b.webSocketURL + "/ws/agent", expecting: 1, timeout: .seconds(2))
-            #expect(agent == nil, "a fenced node accepts no agent")
+            let welcome = try? await WebSocketProbe.exchange(url: b.webSocketURL + "/ws/agent", identity: agent, send: [agent.hello], expecting: 1,
+                                                             timeout: .seconds(2))
+            #expect(welcome == nil, "a fenced node accepts no agent")
+            #expect(try await WebSocketProbe.exchange(url: a.webSocketURL + "/ws/agent", identity: agent, send: [agent.hello], expecting: 1)
+                .first?.contains("welcome") == true, "the same agent is welcome on an online node")
             try await Task.sleep(for: .seconds(2))  // two more heartbeats' time: none of them may write
             let row = try #require(try await status("node-b", via: admin))
             #expect(row.stateCode == .decommissioned)

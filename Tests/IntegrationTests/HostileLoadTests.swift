@@ -26,7 +26,7 @@ struct HostileLoadTests {
             case "http": (node.httpPort, Array("GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".utf8), StewardClient(baseURL: node.httpURL))
             case "https": (node.httpsPort, SlowClients.halfHandshake, cluster.client(node))
             default: (node.webSocketPort, SlowClients.halfHandshake,
-                      StewardClient(baseURL: "https://localhost:\(node.webSocketPort)", trust: .caFile(cluster.caFile)))
+                      StewardClient(baseURL: "https://localhost:\(node.webSocketPort)", trust: .caFile(cluster.clusterCAFile)))
             }
             let opened = ContinuousClock.now
             let descriptors = ProcessTable.openDescriptors(node.pid)

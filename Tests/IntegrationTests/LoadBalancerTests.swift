@@ -82,10 +82,14 @@ struct LoadBalancerTests {
 
     @Test("agents reach a node through TCP passthrough of the WebSocket port")
     func agentsPassThrough() async throws {
-        try await withBalancedCluster { _, _, balancer, _ in
-            let messages = try await WebSocketProbe.exchange(url: balancer.agentURL, expecting: 1)
-            let hello = try EnvelopeCoding.decode(try #require(messages.first), as: ServerHello.self)
-            #expect(hello.body.protocolVersions == [AgentProtocol.version])
+        try await withBalancedCluster { cluster, nodes, balancer, _ in
+            let agent = try await TestAgentIdentity.enroll(admin: try await cluster.adminClient(nodes[0]), name: "through-haproxy")
+            let messages = try await WebSocketProbe.exchange(url: balancer.agentURL, identity: agent, send: [agent.hello], expecting: 1)
+            guard case .welcome(let welcome) = try AgentMessage.decode(try #require(messages.first)) else {
+                Issue.record("no welcome: \(messages)")
+                return
+            }
+            #expect(welcome.nodes.count == nodes.count)
         }
     }
 

@@ -44,6 +44,7 @@ struct MembershipTests {
             let a = try await cluster.start("node-a")
             let b = try await cluster.start("node-b")
             let admin = try await cluster.adminClient(a)
+            let agent = try await TestAgentIdentity.enroll(admin: admin, name: "probe")
             b.signal(SIGSTOP)
             try await waitFor("node-b offline", timeout: .seconds(10)) { try await state(of: "node-b", via: admin)?.stateCode == .offline }
             // Hold node-b's row so that, once awake, it cannot rejoin until the test lets it: what it
@@ -53,8 +54,9 @@ struct MembershipTests {
                 // Awake, but its lease ran out while it slept and it cannot renew it: not online, and it says why.
                 try await waitFor("node-b to say why it takes no work") { b.output.contains("not taking work: no successful heartbeat") }
                 #expect(await readiness(b) == 503)
-                let agents = try? await WebSocketProbe.exchange(url: b.webSocketURL + "/ws/agent", expecting: 1, timeout: .seconds(2))
-                #expect(agents == nil, "no agent is accepted by a node that is not online")
+                let welcome = try? await WebSocketProbe.exchange(url: b.webSocketURL + "/ws/agent", identity: agent, send: [agent.hello],
+                                                                 expecting: 1, timeout: .seconds(2))
+                #expect(welcome == nil, "no agent is accepted by a node that is not online")
             }
             try await b.waitUntilReady(timeout: .seconds(20))
             // node-a's node list may be up to a quarter second old (NodeStatusSnapshot).
@@ -166,11 +168,15 @@ struct MembershipTests {
             let a = try await cluster.start("node-a")
             let b = try await cluster.start("node-b")
             let admin = try await cluster.adminClient(a)
-            let agent = Task { try await WebSocketProbe.exchange(url: b.webSocketURL + "/ws/agent", expecting: 2, timeout: .seconds(20)) }
+            let identity = try await TestAgentIdentity.enroll(admin: admin, name: "probe")
+            let agent = Task {
+                try await WebSocketProbe.exchange(url: b.webSocketURL + "/ws/agent", identity: identity, send: [identity.hello], expecting: 2,
+                                                  timeout: .seconds(20))
+            }
             try await waitFor("the agent on node-b") { try await state(of: "node-b", via: admin)?.agentsConnected == 1 }
             _ = try await admin.drain("node-b")
             let messages = try await agent.value
-            #expect(messages.count == 2 && messages[1].contains("reconnect"), "\(messages)")
+            #expect(messages.count == 2 && messages[1].contains(#""type":"reconnect""#), "\(messages)")
             try await waitFor("node-b drained") { try await state(of: "node-b", via: admin)?.detail == "drained" }
             #expect(await readiness(b) == 503)
             #expect(b.isRunning)

@@ -38,8 +38,11 @@ struct QuickstartTests {
                 let secure = try await StewardClient(baseURL: "https://localhost:\(https)", trust: trust, token: token).clusterInfo()
                 clusters.insert(secure.clusterID)
                 names.insert(secure.nodeName)
-                let hello = try await WebSocketProbe.exchange(url: "wss://localhost:\(ws)\(AgentProtocol.path)", expecting: 1)
-                #expect(try EnvelopeCoding.decode(hello[0], as: ServerHello.self).body.protocolVersions == [AgentProtocol.version])
+                let agent = try await TestAgentIdentity.enroll(admin: StewardClient(baseURL: "https://localhost:\(https)", trust: trust, token: token),
+                                                               name: "quickstart-\(ws)")
+                let welcome = try await WebSocketProbe.exchange(url: "wss://localhost:\(ws)\(AgentProtocol.path)", identity: agent,
+                                                                send: [agent.hello], expecting: 1)
+                #expect(welcome[0].contains(#""type":"welcome""#), "\(welcome)")
             }
             #expect(clusters.count == 1)
             #expect(names == ["node-1", "node-2"])

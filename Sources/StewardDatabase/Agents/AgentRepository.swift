@@ -56,17 +56,22 @@ public struct AgentRepository: Sendable {
         }
     }
 
+    /// The state is the one the agent counts as now (see `steward_agent_state`), and the connected
+    /// node is named only while the agent is online.
     static let columns = """
-        agent_id, name, hostname, os, architecture, agent_version, tags, state, certificate_serial, certificate_expires_at, \
-        last_seen, enrolled_at, enrolled_by, revoked_at
+        agent_id, name, hostname, os, architecture, agent_version, tags, \
+        steward_agent_state(state, connected_node, connected_incarnation), certificate_serial, certificate_expires_at, \
+        last_seen, enrolled_at, enrolled_by, revoked_at, \
+        CASE WHEN steward_agent_state(state, connected_node, connected_incarnation) = 'online' \
+             THEN (SELECT n.name FROM nodes n WHERE n.node_id = connected_node) END
         """
 
     static func decode(_ row: PostgresRow) throws -> AgentInfo {
-        let (id, name, hostname, os, architecture, version, tags, state, serial, expires, seen, enrolled, by, revoked) = try row.decode(
-            (UUID, String, String, String, String, String, [String], String, String, Date, Date?, Date, String, Date?).self)
+        let (id, name, hostname, os, architecture, version, tags, state, serial, expires, seen, enrolled, by, revoked, node) = try row.decode(
+            (UUID, String, String, String, String, String, [String], String, String, Date, Date?, Date, String, Date?, String?).self)
         return AgentInfo(id: id, name: name, hostname: hostname, os: os, architecture: architecture, agentVersion: version, tags: tags,
                          state: state, certificateSerial: serial, certificateExpiresAt: expires, lastSeen: seen, enrolledAt: enrolled,
-                         enrolledBy: by, revokedAt: revoked)
+                         enrolledBy: by, revokedAt: revoked, connectedNode: node)
     }
 
     /// Stores a new agent; its seat is taken when the transaction commits.
@@ -88,7 +93,8 @@ public struct AgentRepository: Sendable {
         try await runner.run("""
             SELECT \(unescaped: Self.columns)
             FROM agents
-            WHERE (\(tag)::text IS NULL OR tags @> ARRAY[\(tag)::text]) AND (\(state)::text IS NULL OR state = \(state)::text)
+            WHERE (\(tag)::text IS NULL OR tags @> ARRAY[\(tag)::text])
+              AND (\(state)::text IS NULL OR steward_agent_state(state, connected_node, connected_incarnation) = \(state)::text)
             ORDER BY enrolled_at, agent_id
             """, logger: logger).map(Self.decode)
     }
@@ -103,7 +109,61 @@ public struct AgentRepository: Sendable {
     /// Revokes an agent (its seat is freed at COMMIT); nil when there is none. Revoking twice changes nothing.
     public func revoke(_ id: UUID, on runner: some QueryRunner) async throws -> AgentInfo? {
         try await runner.run("""
-            UPDATE agents SET state = 'revoked', revoked_at = coalesce(revoked_at, now()), connected_node = NULL WHERE agent_id = \(id)
+            UPDATE agents SET state = 'revoked', revoked_at = coalesce(revoked_at, now()) WHERE agent_id = \(id)
+            RETURNING \(unescaped: Self.columns)
+            """, logger: logger).first.map(Self.decode)
+    }
+
+    // MARK: presence on the channel
+
+    /// What a node learns of an agent presenting a certificate: whether it may connect.
+    public enum Admission: Sendable, Equatable {
+        case admitted(name: String)
+        case unknown, revoked
+        /// A certificate of this agent, but not its current one (re-enrolled, or replaced at renewal).
+        case replacedCertificate
+    }
+
+    public func admission(agentID: UUID, certificateSerial: String, on runner: some QueryRunner) async throws -> Admission {
+        guard let row = try await runner.run("""
+            SELECT name, state, certificate_serial FROM agents WHERE agent_id = \(agentID)
+            """, logger: logger).first else { return .unknown }
+        let (name, state, serial) = try row.decode((String, String, String).self)
+        if state == "revoked" { return .revoked }
+        return serial == certificateSerial ? .admitted(name: name) : .replacedCertificate
+    }
+
+    /// The agent's channel is held by this node incarnation now; false when it is revoked.
+    public func markOnline(_ agentID: UUID, node: UUID, incarnation: Int64, agentVersion: String, on runner: some QueryRunner) async throws -> Bool {
+        try await !runner.run("""
+            UPDATE agents SET state = 'online', connected_node = \(node), connected_incarnation = \(incarnation),
+                              last_seen = now(), agent_version = \(agentVersion)
+            WHERE agent_id = \(agentID) AND state <> 'revoked'
+            RETURNING 1
+            """, logger: logger).isEmpty
+    }
+
+    /// The channel closed; only if this node incarnation still holds it (the agent may be on another node already).
+    public func markOffline(_ agentID: UUID, node: UUID, incarnation: Int64, on runner: some QueryRunner) async throws {
+        _ = try await runner.run("""
+            UPDATE agents SET state = 'offline', last_seen = now()
+            WHERE agent_id = \(agentID) AND state = 'online' AND connected_node = \(node) AND connected_incarnation = \(incarnation)
+            """, logger: logger)
+    }
+
+    /// Refreshes `last_seen` of the agents this node incarnation holds.
+    public func touch(node: UUID, incarnation: Int64, agents: [UUID], on runner: some QueryRunner) async throws {
+        guard !agents.isEmpty else { return }
+        _ = try await runner.run("""
+            UPDATE agents SET last_seen = now()
+            WHERE agent_id = ANY(\(agents)) AND state = 'online' AND connected_node = \(node) AND connected_incarnation = \(incarnation)
+            """, logger: logger)
+    }
+
+    /// Sets an agent's tags; nil when there is no such agent.
+    public func setTags(_ agentID: UUID, tags: [String], on runner: some QueryRunner) async throws -> AgentInfo? {
+        try await runner.run("""
+            UPDATE agents SET tags = \(tags) WHERE agent_id = \(agentID)
             RETURNING \(unescaped: Self.columns)
             """, logger: logger).first.map(Self.decode)
     }

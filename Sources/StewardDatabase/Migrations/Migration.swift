@@ -24,7 +24,7 @@ public struct Migration: Sendable {
 
 public enum Migrations {
     /// Every migration of this release, in order. Append; never edit or reorder.
-    static let released: [Migration] = [initialSchema, identity, membership, clusterSeams, loginThrottling, keys, jobs, licenses, agents]
+    static let released: [Migration] = [initialSchema, identity, membership, clusterSeams, loginThrottling, keys, jobs, licenses, agents, agentCommands]
 
     /// What this binary applies: the release's migrations, plus one harmless extra when it
     /// pretends to be the next release (see `StewardVersion.pretendsNextVersion`).

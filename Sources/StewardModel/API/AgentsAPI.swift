@@ -17,10 +17,12 @@ public struct AgentInfo: Codable, Sendable, Equatable {
     public var enrolledAt: Date
     public var enrolledBy: String
     public var revokedAt: Date?
+    /// The node holding the agent's channel, while it is online.
+    public var connectedNode: String?
 
     public init(id: UUID, name: String, hostname: String, os: String, architecture: String, agentVersion: String, tags: [String],
                 state: String, certificateSerial: String, certificateExpiresAt: Date, lastSeen: Date?, enrolledAt: Date,
-                enrolledBy: String, revokedAt: Date?) {
+                enrolledBy: String, revokedAt: Date?, connectedNode: String? = nil) {
         self.id = id
         self.name = name
         self.hostname = hostname
@@ -35,6 +37,7 @@ public struct AgentInfo: Codable, Sendable, Equatable {
         self.enrolledAt = enrolledAt
         self.enrolledBy = enrolledBy
         self.revokedAt = revokedAt
+        self.connectedNode = connectedNode
     }
 }
 

@@ -19,7 +19,27 @@ struct AgentRoutes {
 
     var agents: AgentRepository { AgentRepository(logger: runtime.logger) }
 
+    /// Enrollment, on the HTTPS port and on the agent port (where the node's certificate is from the
+    /// cluster CA, so a new agent can check it against the pin alone).
+    func addEnrollment(to api: RouterGroup<StewardRequestContext>) {
+        api.post("agents/enroll") { request, context -> Response in
+            let body = try await request.decode(as: EnrollRequest.self, context: context)
+            let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
+            return try AuthRoutes.json(try await enroll(body, source: source), status: .created)
+        }
+    }
+
+    /// The cluster CA certificates agents trust, on the agent port: public, like any CA certificate,
+    /// and checked by a new agent against its pin before it sends anything.
+    func addAuthority(to router: Router<StewardRequestContext>) {
+        router.get("agent/ca") { _, _ -> Response in
+            let pem = runtime.keys.keystore.authorities.filter { $0.state != .retired }.map(\.certificatePEM).joined()
+            return Response(status: .ok, headers: [.contentType: "application/x-pem-file"], body: .init(byteBuffer: .init(string: pem)))
+        }
+    }
+
     func add(to api: RouterGroup<StewardRequestContext>) {
+        addEnrollment(to: api)
         api.post("agents/enrollment-tokens") { request, context -> Response in
             let identity = try context.requireIdentity()
             let body = try await request.decode(as: EnrollmentTokenRequest.self, context: context)
@@ -37,11 +57,6 @@ struct AgentRoutes {
             }
             return try AuthRoutes.json(EnrollmentToken(token: token, expiresAt: expires, caPin: authority.pin), status: .created)
         }
-        api.post("agents/enroll") { request, context -> Response in
-            let body = try await request.decode(as: EnrollRequest.self, context: context)
-            let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
-            return try AuthRoutes.json(try await enroll(body, source: source), status: .created)
-        }
         api.get("agents") { request, _ -> [AgentInfo] in
             let query = request.uri.queryParameters
             let state = query["state"].map(String.init)
@@ -53,6 +68,23 @@ struct AgentRoutes {
             guard let agent = try await agents.find(id, on: runtime.database) else { throw APIError.notFound("no agent \(id)") }
             return agent
         }
+        api.put("agents/{id}/tags") { request, context -> AgentInfo in
+            let identity = try context.requireIdentity()
+            let id = try Self.agentID(context)
+            let body = try await request.decode(as: AgentTagsRequest.self, context: context)
+            guard body.tags.count <= 32 else { throw APIError.badRequest("tags: at most 32") }
+            for tag in body.tags where !EnrollmentChecks.isTag(tag) {
+                throw APIError.badRequest("tags: '\(tag.prefix(64))' is not 1 to 64 letters, digits, '.', '_', '-' or ':'")
+            }
+            let source = context.clientAddress(request, trusted: runtime.configuration.trustedProxies)
+            let runtime = self.runtime, agents = self.agents
+            return try await runtime.transaction { connection in
+                guard let agent = try await agents.setTags(id, tags: body.tags, on: connection) else { throw APIError.notFound("no agent \(id)") }
+                try await AuditTrail(runtime: runtime).record(actor: identity.username, action: "agent.tag", target: id.uuidString.lowercased(),
+                                                              source: source, details: ["tags": body.tags.joined(separator: ",")], on: connection)
+                return agent
+            }
+        }
         api.delete("agents/{id}") { request, context -> AgentInfo in
             let identity = try context.requireIdentity()
             let id = try Self.agentID(context)
@@ -60,6 +92,9 @@ struct AgentRoutes {
             let runtime = self.runtime, agents = self.agents
             return try await runtime.transaction { connection in
                 guard let agent = try await agents.revoke(id, on: connection) else { throw APIError.notFound("no agent \(id)") }
+                // Whichever node holds its channel closes it at COMMIT; every node refuses it from then on.
+                try await connection.run("SELECT pg_notify(\(AgentCommandRepository.channel), \("revoked:" + id.uuidString.lowercased()))",
+                                         logger: runtime.logger)
                 try await AuditTrail(runtime: runtime).record(actor: identity.username, action: "agent.revoke", target: id.uuidString.lowercased(),
                                                               source: source, details: ["name": agent.name], on: connection)
                 return agent

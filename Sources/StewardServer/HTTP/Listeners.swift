@@ -15,6 +15,8 @@ import ServiceLifecycle
 struct Listeners {
     let runtime: NodeRuntime
     let tls: TLSConfiguration
+    /// The agent port's own: a certificate from the cluster CA, and agents' client certificates checked.
+    let agentTLS: TLSConfiguration
     let hasher: PasswordHasher
     let logger: Logger
 
@@ -27,6 +29,7 @@ struct Listeners {
         let address = configuration.bindAddress
         let limits = self.limits
         let context = try NIOSSLContext(configuration: tls)
+        let agentContext = try NIOSSLContext(configuration: agentTLS)
         let counters = [Listener.http, .https, .webSocket].map(ListenerCounters.init)
         let http1 = HTTP1Channel.Configuration(
             idleTimeout: limits.idle.timeAmount,
@@ -43,12 +46,14 @@ struct Listeners {
             configuration: .init(address: .hostname(address, port: configuration.httpsPort), serverName: "Steward", backlog: 1024,
                                  availableConnectionsDelegate: MaximumAvailableConnections(listeners.httpsMaxConnections)),
             logger: logger.withListener(.https))
+        // A peer that misses a ping is closed; one that then sends no close frame (a paused process) is dropped after as long again.
+        let ping = listeners.agentPingInterval
         let webSocketConfiguration = WebSocketServerConfiguration(
-            maxFrameSize: AgentSocketRoutes.maxMessageSize, autoPing: .enabled(timePeriod: .seconds(30)))
+            maxFrameSize: AgentSocketRoutes.maxMessageSize, autoPing: .enabled(timePeriod: ping), closeTimeout: ping)
         let webSocket = Application(
             router: router(for: .webSocket),
             server: .guardedWebSocket(router: router(for: .webSocket), configuration: .init(http1: http1, ws: webSocketConfiguration),
-                                      tls: context, limits: limits, counters: counters[2]),
+                                      tls: agentContext, limits: limits, counters: counters[2]),
             configuration: .init(address: .hostname(address, port: configuration.webSocketPort), serverName: "Steward", backlog: 4096,
                                  availableConnectionsDelegate: MaximumAvailableConnections(listeners.webSocketMaxConnections)),
             logger: logger.withListener(.webSocket))
@@ -68,6 +73,9 @@ struct Listeners {
         HealthRoutes(runtime: runtime).add(to: router)
         if listener == .webSocket {
             AgentSocketRoutes(runtime: runtime).add(to: router)
+            let agentRoutes = AgentRoutes(runtime: runtime)
+            agentRoutes.addAuthority(to: router)
+            agentRoutes.addEnrollment(to: router.group("/api/v1").add(middleware: AuthenticationMiddleware(runtime: runtime)))
         } else {
             addAPI(to: router)
         }
@@ -88,6 +96,7 @@ struct Listeners {
         SchedulesRoutes(runtime: runtime).add(to: api)
         LicenseRoutes(runtime: runtime).add(to: api)
         AgentRoutes(runtime: runtime).add(to: api)
+        AgentCommandRoutes(runtime: runtime).add(to: api)
         MetricsRoutes(runtime: runtime).add(to: router)
     }
 }

@@ -29,3 +29,5 @@ extension LicenseSummary: ResponseEncodable {}
 extension LicenseInfo: ResponseEncodable {}
 extension LicenseUsage: ResponseEncodable {}
 extension AgentInfo: ResponseEncodable {}
+extension AgentCommandInfo: ResponseEncodable {}
+extension AgentCommandOutput: ResponseEncodable {}

@@ -33,7 +33,8 @@ public enum RouteInventory {
                                   keys: NodeKeys(path: "/nonexistent", authorityPath: "/nonexistent", masterKeys: [],
                                                  keystore: try EncryptionKeystore.create(clusterName: "inventory")),
                                   logger: Logger(label: "steward.inventory"))
-        let listeners = Listeners(runtime: runtime, tls: TLSConfiguration.makeServerConfiguration(certificateChain: [], privateKey: .file("/nonexistent")),
+        let unused = TLSConfiguration.makeServerConfiguration(certificateChain: [], privateKey: .file("/nonexistent"))
+        let listeners = Listeners(runtime: runtime, tls: unused, agentTLS: unused,
                                   hasher: PasswordHasher(cost: 4), logger: runtime.logger)
         var routes: Set<Route> = []
         for listener in [Listener.http, .https, .webSocket] {

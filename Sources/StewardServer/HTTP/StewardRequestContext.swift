@@ -15,6 +15,8 @@ public struct StewardRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<Self>
     public let remoteAddress: SocketAddress?
+    /// The connection, for what only it knows: the client certificate on the agent port.
+    let channel: any Channel
     public var listener: Listener = .http
     /// Who is calling, once `AuthenticationMiddleware` has checked the credentials.
     public var identity: Identity?
@@ -23,6 +25,7 @@ public struct StewardRequestContext: RequestContext, WebSocketRequestContext {
         coreContext = .init(source: source)
         webSocket = .init()
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 
     /// The most this request's route takes (see `ListenerLimits.bodyLimit`), set by `ListenerMiddleware`.

@@ -74,6 +74,14 @@ public enum AccessPolicy {
         "GET /api/v1/agents": .atLeast(.viewer),
         "GET /api/v1/agents/{id}": .atLeast(.viewer),
         "DELETE /api/v1/agents/{id}": .atLeast(.operator),
+        "PUT /api/v1/agents/{id}/tags": .atLeast(.operator),
+        // Operators run commands; anyone signed in reads them and their output.
+        "POST /api/v1/agents/{id}/commands": .atLeast(.operator),
+        "GET /api/v1/agents/{id}/commands": .atLeast(.viewer),
+        "POST /api/v1/commands": .atLeast(.operator),
+        "GET /api/v1/commands/{id}": .atLeast(.viewer),
+        "GET /api/v1/commands/{id}/output": .atLeast(.viewer),
+        "POST /api/v1/commands/{id}/cancel": .atLeast(.operator),
         // Prometheus scrapes with a viewer's token.
         "GET /metrics": .atLeast(.viewer),
     ]

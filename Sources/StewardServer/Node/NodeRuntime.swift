@@ -19,7 +19,8 @@ public final class NodeRuntime: Sendable {
     public let database: DatabasePool
     public let logger: Logger
     private let inFlight = Atomic<Int>(0)
-    let agents = AgentConnections()
+    let agents = AgentSessions()
+    let agentAccepts: AcceptRate
     let authCache = AuthCache()
     let nodeStatuses = NodeStatusSnapshot()
     let whoAmIBodies = EncodedAnswers<WhoAmI>()
@@ -32,6 +33,7 @@ public final class NodeRuntime: Sendable {
     public init(configuration: NodeConfiguration, membership: NodeMembership, settings: LiveSettings, database: DatabasePool,
                 connector: DatabaseConnector, deviceKey: [UInt8], keys: NodeKeys, logger: Logger) {
         self.keys = keys
+        agentAccepts = AcceptRate(perSecond: configuration.listeners.agentAcceptRate)
         let logFolder = AppDataLayout(root: configuration.appDataDirectory).nodeLogDirectory(configuration.nodeName)
         jobs = JobPool(
             registry: NodeJobs.registry(configuration: configuration, logFolder: logFolder, caches: caches),
@@ -94,6 +96,8 @@ public final class NodeRuntime: Sendable {
         switch channel {
         case JobQueue.channel:
             jobs.heard(payload)
+        case AgentCommandRepository.channel:
+            AgentDelivery(runtime: self, logger: logger).heard(payload)
         case AuthRevocation.channel:
             authCache.heard(payload)
         case KeystoreChanged.channel:

@@ -91,15 +91,17 @@ public struct StewardNode {
             workInProgress: { runtime.jobs.worker.workInProgress }, heartbeatObserved: { runtime.metrics.observeHeartbeat($0) })
 
         if let warning = DescriptorLimit.raise(toFit: configuration.listeners.descriptorsNeeded) { logger.warning("\(warning)") }
-        let listeners = Listeners(runtime: runtime, tls: tls.configuration, hasher: hasher, logger: logger)
+        let agentTLS = try AgentChannelTLS.configuration(node: configuration, keystore: keys.keystore)
+        let listeners = Listeners(runtime: runtime, tls: tls.configuration, agentTLS: agentTLS, hasher: hasher, logger: logger)
         let applications = try listeners.applications()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: client),
             .init(service: LogConfigurationWatcher(path: startup.layout.logConfigurationFile, sink: sink, logger: logger)),
             .init(service: NodePresenceService(runtime: presence)),
             .init(service: AgentPermitWatcher(runtime: runtime)),
+            .init(service: AgentPresence(runtime: runtime)),
             .init(service: PostgresListener(
-                connector: connector, channels: [AuthRevocation.channel, KeystoreChanged.channel, JobQueue.channel], logger: databaseLogger,
+                connector: connector, channels: [AuthRevocation.channel, KeystoreChanged.channel, JobQueue.channel, AgentCommandRepository.channel], logger: databaseLogger,
                 onNotification: { channel, payload in runtime.heard(channel: channel, payload: payload) },
                 onState: { runtime.listening($0) })),
         ]
@@ -143,7 +145,7 @@ public struct StewardNode {
         let node = configuration.nodeName
         let join = ClusterJoin(
             configuration: configuration, appData: AppDataVerifier(layout: layout), claimAppData: options.claimAppData,
-            host: ProcessInfo.processInfo.hostName, masterKeys: masterKeys, tlsFingerprint: tlsFingerprint, rejoin: options.rejoin,
+            host: configuration.advertisedHost, masterKeys: masterKeys, tlsFingerprint: tlsFingerprint, rejoin: options.rejoin,
             acceptNewCertificate: options.acceptNewCertificate,
             prepare: { connection in try await firstAdmin.createIfNeeded(node: node, on: connection) }, logger: logger)
         let result: ClusterJoin.Result
