@@ -83,8 +83,10 @@ let package = Package(
             .product(name: "NIOFoundationCompat", package: "swift-nio"),
         ]),
         .executableTarget(name: "steward-server", dependencies: ["StewardServer", argumentParser]),
+        // glibc's chdir action for posix_spawn, which the Glibc module does not export.
+        .target(name: "CStewardSpawn"),
         .target(name: "StewardAgent", dependencies: [
-            "StewardAgentProtocol", "StewardClient", "StewardConfiguration", "StewardAppData", "StewardModel", logging, nioSSL, crypto, x509,
+            "CStewardSpawn", "StewardAgentProtocol", "StewardClient", "StewardConfiguration", "StewardAppData", "StewardModel", logging, nioSSL, crypto, x509,
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),

@@ -28,66 +28,41 @@ struct CommandExecutor: Sendable {
                                         message: message, chunks: chunks.count), chunks: chunks)
         }
         if let refusal = refusal(command) { return ended(.refused, exit: nil, message: refusal, chunks: []) }
-        let process = Process()
-        let program = command.argv[0]
-        process.executableURL = URL(fileURLWithPath: program.contains("/") ? program : "/usr/bin/env")
-        process.arguments = program.contains("/") ? Array(command.argv.dropFirst()) : command.argv
         var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/"]
         environment.merge(command.environment) { $1 }
-        process.environment = environment
-        if let directory = command.workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
         let secrets = command.secretNames.compactMap { command.environment[$0] }.filter { !$0.isEmpty }
         let collector = OutputCollector(commandID: command.commandID, secrets: secrets, limit: configuration.maxOutputBytes, send: send)
-        let (events, events_) = AsyncStream<Void>.makeStream()
-        for (pipe, stream) in [(output, "stdout"), (errors, "stderr")] {
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    handle.readabilityHandler = nil
-                    events_.yield()
-                } else {
-                    collector.add(data, stream: stream)
-                }
-            }
-        }
-        process.terminationHandler = { _ in events_.yield() }
+        let process: Subprocess
         do {
-            try process.run()
+            process = try Subprocess(argv: command.argv, environment: environment, workingDirectory: command.workingDirectory) { stream, data in
+                collector.add(data, stream: stream)
+            }
         } catch {
-            return ended(.refused, exit: nil, message: "cannot start \(program): \(error.localizedDescription)", chunks: [])
+            return ended(.refused, exit: nil, message: "\(error)", chunks: [])
         }
         send(.started(.init(commandID: command.commandID, startedAt: started)))
         let stopper = Task {
             let deadline = ContinuousClock.now + .seconds(command.timeoutSeconds)
-            while ContinuousClock.now < deadline, !cancelled.isSet, process.isRunning {
+            while ContinuousClock.now < deadline, !cancelled.isSet, !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
             }
-            guard process.isRunning, !Task.isCancelled else { return CommandResult.Outcome.exited }
+            guard !Task.isCancelled else { return CommandResult.Outcome.exited }
             let why: CommandResult.Outcome = cancelled.isSet ? .cancelled : .timedOut
-            process.terminate()
+            process.signal(SIGTERM)
             try? await Task.sleep(for: Self.killGrace)
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if !Task.isCancelled { process.signal(SIGKILL) }
             return why
         }
-        var seen = 0
-        for await _ in events {
-            seen += 1
-            if seen == 3 { break }  // both pipes at end, and the process gone
-        }
+        let (exitCode, signal) = await process.wait()
         stopper.cancel()
         let stoppedBy = await stopper.value
         let chunks = collector.finish()
         switch stoppedBy {
         case .cancelled, .timedOut:
-            return ended(stoppedBy, exit: Int(process.terminationStatus), message: stoppedBy == .cancelled ? "cancelled" : "timed out after \(command.timeoutSeconds)s",
+            return ended(stoppedBy, exit: exitCode.map(Int.init), message: stoppedBy == .cancelled ? "cancelled" : "timed out after \(command.timeoutSeconds)s",
                          chunks: chunks)
         default:
-            let killedBy = process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)" : nil
-            return ended(.exited, exit: killedBy == nil ? Int(process.terminationStatus) : nil, message: killedBy, chunks: chunks)
+            return ended(.exited, exit: exitCode.map(Int.init), message: signal.map { "killed by signal \($0)" }, chunks: chunks)
         }
     }
 }

@@ -6,20 +6,21 @@ import StewardModel
 struct AgentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agents",
-        abstract: "Agents: one-time enrollment tokens, the registry, revocation.",
+        abstract: "Agents: one-time enrollment tokens, the registry, tags, commands, revocation.",
         discussion: """
             An agent enrolls with a one-time token (single use, short-lived, stored hashed) and the CA pin that comes \
             with it; it gets a client certificate signed by the cluster CA, its private key never leaving its host. \
             Each enrolled agent holds an agent seat until revoked (docs/licenses.md). Tokens and revocation need the operator role.
             """,
-        subcommands: [AgentsEnrollToken.self, AgentsList.self, AgentsGet.self, AgentsRevoke.self])
+        subcommands: [AgentsEnrollToken.self, AgentsList.self, AgentsGet.self, AgentsTag.self, AgentsExec.self, AgentsCommandShow.self,
+                      AgentsCommandCancel.self, AgentsRevoke.self])
 }
 
 enum AgentText {
     static func table(_ agents: [AgentInfo]) -> String {
         if agents.isEmpty { return "no agents" }
-        return Table.render(["ID", "NAME", "HOST", "STATE", "VERSION", "TAGS", "ENROLLED"], agents.map {
-            [$0.id.uuidString.lowercased(), $0.name, $0.hostname, $0.state, $0.agentVersion, $0.tags.joined(separator: ","),
+        return Table.render(["ID", "NAME", "HOST", "STATE", "NODE", "VERSION", "TAGS", "ENROLLED"], agents.map {
+            [$0.id.uuidString.lowercased(), $0.name, $0.hostname, $0.state, $0.connectedNode ?? "-", $0.agentVersion, $0.tags.joined(separator: ","),
              ISO8601DateFormatter().string(from: $0.enrolledAt)]
         })
     }
@@ -29,7 +30,7 @@ enum AgentText {
         return Table.pairs([
             ("id", agent.id.uuidString.lowercased()), ("name", agent.name), ("host", agent.hostname),
             ("platform", "\(agent.os) \(agent.architecture)"), ("version", agent.agentVersion), ("tags", agent.tags.joined(separator: ",")),
-            ("state", agent.state), ("last seen", date(agent.lastSeen)), ("certificate", "\(agent.certificateSerial), until \(date(agent.certificateExpiresAt))"),
+            ("state", agent.state), ("connected to", agent.connectedNode ?? "-"), ("last seen", date(agent.lastSeen)), ("certificate", "\(agent.certificateSerial), until \(date(agent.certificateExpiresAt))"),
             ("enrolled", "\(date(agent.enrolledAt)) by \(agent.enrolledBy)"), ("revoked", date(agent.revokedAt)),
         ])
     }
