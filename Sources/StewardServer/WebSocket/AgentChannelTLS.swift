@@ -35,6 +35,9 @@ enum AgentChannelTLS {
         }
         tls.trustRoots = .certificates(roots)
         tls.certificateVerification = .optionalVerification
+        // A peer that stopped answering (a paused or vanished agent) would hold its socket for NIO's
+        // default 5 s waiting for its TLS close; the ping has already given it a full interval.
+        tls.shutdownTimeout = .seconds(1)
         return tls
     }
 }
