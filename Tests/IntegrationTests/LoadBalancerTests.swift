@@ -93,6 +93,30 @@ struct LoadBalancerTests {
         }
     }
 
+    @Test("agent processes connected through HAProxy's TCP passthrough survive the death of the node behind it")
+    func agentsSurviveThroughBalancer() async throws {
+        try await withBalancedCluster { cluster, nodes, balancer, _ in
+            let admin = try await cluster.adminClient(nodes[0])
+            let address = balancer.agentURL.replacingOccurrences(of: "wss://", with: "").replacingOccurrences(of: "/ws/agent", with: "")
+            try await AgentFleet.with(3, prefix: "lb", cluster: cluster, nodes: nodes, admin: admin,
+                                      properties: ["agent.servers": address, "agent.use.node.list": "false"]) { fleet in
+                try await waitFor("3 agents online through HAProxy", timeout: .seconds(30)) {
+                    try await admin.agents(fleet.ids).filter { $0.state == "online" }.count == 3
+                }
+                let held = try await admin.agents(fleet.ids).compactMap(\.connectedNode)
+                let victimName = try #require(held.first { $0 != "node-1" } ?? held.first)
+                let victim = try #require(nodes.first { $0.name == victimName })
+                let survivor = try #require(nodes.first { $0.name != victimName })
+                let viaSurvivor = try await cluster.adminClient(survivor)
+                await victim.kill9()
+                try await waitFor("the agents back through HAProxy on the other nodes", timeout: .seconds(30)) {
+                    try await viaSurvivor.agents(fleet.ids).allSatisfy { $0.state == "online" && $0.connectedNode != nil && $0.connectedNode != victimName }
+                }
+                for agent in fleet.agents { #expect(agent.log.contains("(wss://\(address)/ws/agent)"), "\(agent.name) went around HAProxy") }
+            }
+        }
+    }
+
     @Test("a rolling upgrade: the older nodes go offline (upgrade required) and HAProxy routes around them")
     func upgradeRoutesAround() async throws {
         try await withBalancedCluster { cluster, nodes, balancer, token in

@@ -12,7 +12,7 @@ final class AgentFleet: Sendable {
     /// Enrolls and starts `count` agents named `prefix-1`…, each starting from all of `nodes`' agent ports.
     static func start(_ count: Int, prefix: String = "agent", cluster: TestCluster, nodes: [ServerProcess], admin: StewardClient,
                       tags: [String] = [], properties: [String: String] = [:]) async throws -> AgentFleet {
-        let servers = nodes.map { "localhost:\($0.webSocketPort)" }
+        let servers = properties["agent.servers"] == nil ? nodes.map { "localhost:\($0.webSocketPort)" } : []
         let started = try await withThrowingTaskGroup(of: AgentProcess.self) { group in
             for index in 1...count {
                 group.addTask {
