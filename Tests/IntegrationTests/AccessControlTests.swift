@@ -68,6 +68,13 @@ struct AccessControlTests {
         "GET /api/v1/agents": .viewer,
         "GET /api/v1/agents/{id}": .viewer,
         "DELETE /api/v1/agents/{id}": .operator,
+        "PUT /api/v1/agents/{id}/tags": .operator,
+        "POST /api/v1/agents/{id}/commands": .operator,
+        "GET /api/v1/agents/{id}/commands": .viewer,
+        "POST /api/v1/commands": .operator,
+        "GET /api/v1/commands/{id}": .viewer,
+        "GET /api/v1/commands/{id}/output": .viewer,
+        "POST /api/v1/commands/{id}/cancel": .operator,
         // Outside /api/v1, for Prometheus: a viewer's token (docs/operations.md).
         "GET /metrics": .viewer,
     ]
@@ -76,9 +83,9 @@ struct AccessControlTests {
     func everyRouteListed() throws {
         let api = try RouteInventory.routes().filter { $0.path.hasPrefix("/api/v1") || $0.path == "/metrics" }.map(\.description)
         #expect(Set(api) == Set(Self.expected.keys))
-        // Outside /api/v1 and /metrics only the health checks and the agent socket: nothing else is unauthenticated.
+        // Outside /api/v1 and /metrics only the health checks, the agent socket and the CA agents pin: nothing else is unauthenticated.
         let others = try RouteInventory.routes().filter { !$0.path.hasPrefix("/api/v1") && $0.path != "/metrics" }.map(\.description)
-        #expect(Set(others) == ["GET /health/live", "GET /health/ready", "GET /ws/agent"])
+        #expect(Set(others) == ["GET /health/live", "GET /health/ready", "GET /ws/agent", "GET /agent/ca"])
     }
 
     @Test("each route answers 401 without credentials, 403 below its role, and neither at or above it")
