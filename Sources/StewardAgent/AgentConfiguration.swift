@@ -19,6 +19,8 @@ public struct AgentConfiguration: Sendable {
     public var backoffCap: Duration = .seconds(5)
     /// What one command's output may grow to on the agent; past it, the rest is dropped with a note.
     public var maxOutputBytes = 1 << 20
+    /// Renew the certificate over the channel when less than this is left of it.
+    public var renewBefore: Duration = .seconds(30 * 86400)
 
     public init(stateDirectory: String) {
         self.stateDirectory = stateDirectory
@@ -44,6 +46,7 @@ public struct AgentConfiguration: Sendable {
         }
         configuration.maxConcurrentCommands = try reader.int("agent.commands.max.concurrent", default: 4, range: 1...256)
         configuration.backoffCap = try reader.duration("agent.reconnect.backoff.max", default: .seconds(5))
+        configuration.renewBefore = try reader.duration("agent.certificate.renew.before", default: .seconds(30 * 86400))
         configuration.maxOutputBytes = try reader.int("agent.commands.max.output", default: 1 << 20, range: 1024...(64 << 20))
         return configuration
     }

@@ -18,7 +18,7 @@ public final class AgentRunner: Sendable {
     let ledger: CommandLedger
     let executor: CommandExecutor
     let logger: Logger
-    let tls: TLSConfiguration
+    let certificate: AgentCertificate
     private let state = Mutex(Shared())
 
     struct Shared {
@@ -43,14 +43,9 @@ public final class AgentRunner: Sendable {
         ledger = try CommandLedger(folder: folder)
         executor = CommandExecutor(configuration: configuration)
         self.logger = logger
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(folder.certificateFile).map { .certificate($0) }
-        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: folder.keyFile, format: .pem))
-        tls.trustRoots = .file(folder.caFile)
-        // The cluster CA issues server certificates to nodes only: any node (or the load balancer
-        // passing through to one) is the right server, whatever name the URL uses.
-        tls.certificateVerification = .noHostnameVerification
-        self.tls = tls
+        certificate = AgentCertificate(folder: folder)
+        try certificate.recover()
+        _ = try certificate.tls()
         let known = folder.knownNodes()
         state.withLock { $0.nodes = known }
     }
@@ -106,6 +101,12 @@ public final class AgentRunner: Sendable {
         let heartbeat = state.withLock { $0.heartbeat }
         settings.autoPing = .enabled(timePeriod: heartbeat)
         settings.closeTimeout = heartbeat
+        let tls: TLSConfiguration
+        do {
+            tls = try certificate.tls()
+        } catch {
+            return .failed("cannot read this agent's key and certificate in \(folder.path): \(error)")
+        }
         do {
             try await WebSocketClient.connect(url: url, configuration: settings, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
                 let (outbox, continuation) = AsyncStream<AgentMessage>.makeStream()
@@ -170,7 +171,15 @@ public final class AgentRunner: Sendable {
             try? folder.saveKnownNodes(urls)
             record { $0.connectedTo = url; $0.nodeName = welcome.nodeName; $0.connectedSince = Date(); $0.lastError = nil }
             logger.notice("connected to \(welcome.nodeName) (\(url)); \(urls.count) node(s) online")
+            renewIfDue()
             return .welcomed
+        case .renewed(let renewed):
+            do {
+                let until = try certificate.install(renewed.certificatePEM)
+                logger.notice("certificate renewed, valid until \(until.formatted(.iso8601)); used from the next connection")
+            } catch {
+                logger.error("\(error)")
+            }
         case .command(let command):
             await receive(command)
         case .ack(let ack):
@@ -184,10 +193,22 @@ public final class AgentRunner: Sendable {
         case .error(let error):
             logger.warning("the node refused: \(error.code): \(error.message)")
             if error.fatal { return .refused("\(error.code): \(error.message)") }
-        case .hello, .started, .output, .result:
+        case .hello, .started, .output, .result, .renew:
             send(.error(.init(code: "direction", message: "'\(message.type)' is sent by agents, not nodes", fatal: false)))
         }
         return .keepGoing
+    }
+
+    /// Asks for a new certificate when less than `renewBefore` is left of this one (once per connection).
+    func renewIfDue() {
+        do {
+            let left = try certificate.expiry().timeIntervalSinceNow
+            guard left < Double(configuration.renewBefore.components.seconds) else { return }
+            logger.notice("the certificate ends in \(Int(left / 86400)) day(s): renewing it")
+            send(.renew(.init(csr: try certificate.renewalRequest(name: identity.name))))
+        } catch {
+            logger.error("cannot renew the certificate: \(error)")
+        }
     }
 
     /// A command from a node: run once, whatever number of times it arrives.

@@ -14,6 +14,9 @@ public struct AgentStateFolder: Sendable {
     public var keyFile: String { path + "/agent.key" }
     public var certificateFile: String { path + "/agent.crt" }
     public var caFile: String { path + "/ca.pem" }
+    /// A renewal's key and certificate, until both are in place (see `AgentCertificate`).
+    var nextKeyFile: String { path + "/agent.next.key" }
+    var nextCertificateFile: String { path + "/agent.next.crt" }
     var identityFile: String { path + "/identity.json" }
     var executedLog: String { path + "/executed.log" }
     var resultsFolder: String { path + "/results" }

@@ -18,6 +18,8 @@ public enum AgentMessage: Sendable, Equatable {
     case ack(CommandAck)
     case cancel(CommandCancel)
     case reconnect(Reconnect)
+    case renew(CertificateRenewal)
+    case renewed(CertificateRenewed)
     case error(ProtocolError)
 
     public var type: String {
@@ -31,6 +33,8 @@ public enum AgentMessage: Sendable, Equatable {
         case .ack: "ack"
         case .cancel: "cancel"
         case .reconnect: "reconnect"
+        case .renew: "renew"
+        case .renewed: "renewed"
         case .error: ProtocolError.type
         }
     }
@@ -77,6 +81,8 @@ public enum AgentMessage: Sendable, Equatable {
         case .ack(let body): try EnvelopeCoding.encode(type, body)
         case .cancel(let body): try EnvelopeCoding.encode(type, body)
         case .reconnect(let body): try EnvelopeCoding.encode(type, body)
+        case .renew(let body): try EnvelopeCoding.encode(type, body)
+        case .renewed(let body): try EnvelopeCoding.encode(type, body)
         case .error(let body): try EnvelopeCoding.encode(type, body)
         }
     }
@@ -101,6 +107,8 @@ public enum AgentMessage: Sendable, Equatable {
         case "ack": return .ack(try body(CommandAck.self))
         case "cancel": return .cancel(try body(CommandCancel.self))
         case "reconnect": return .reconnect(try body(Reconnect.self))
+        case "renew": return .renew(try body(CertificateRenewal.self))
+        case "renewed": return .renewed(try body(CertificateRenewed.self))
         case ProtocolError.type: return .error(try body(ProtocolError.self))
         default: throw .unknownType(header.type)
         }
@@ -252,4 +260,16 @@ public struct Reconnect: Codable, Sendable, Equatable {
         self.reason = reason
         self.afterMilliseconds = afterMilliseconds
     }
+}
+
+/// A certificate request for a new key, before the agent's certificate expires. The node answers
+/// `renewed`; until the agent connects with the new certificate, the one it renewed with still works.
+public struct CertificateRenewal: Codable, Sendable, Equatable {
+    public var csr: String
+    public init(csr: String) { self.csr = csr }
+}
+
+public struct CertificateRenewed: Codable, Sendable, Equatable {
+    public var certificatePEM: String
+    public init(certificatePEM: String) { self.certificatePEM = certificatePEM }
 }

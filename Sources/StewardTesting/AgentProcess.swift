@@ -27,7 +27,8 @@ public final class AgentProcess: Sendable {
     /// Enrolls and starts an agent. `servers`: the channel URLs it starts from (the node it enrolls
     /// through when empty); `properties`: more `agent.properties` lines.
     public static func start(_ name: String, in parent: TemporaryDirectory, enrollThrough node: ServerProcess, admin: StewardClient,
-                             servers: [String] = [], tags: [String] = [], properties: [String: String] = [:]) async throws -> AgentProcess {
+                             servers: [String] = [], tags: [String] = [], properties: [String: String] = [:],
+                             beforeRunning: (_ stateFolder: String) throws -> Void = { _ in }) async throws -> AgentProcess {
         let folder = parent.file("agent-\(name)")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var lines = ["agent.state.dir=state", "agent.reconnect.backoff.max=2s"]
@@ -42,6 +43,7 @@ public final class AgentProcess: Sendable {
         let enrolled = try await Shell.run(try Binaries.path("steward-agent"), enroll, allowFailure: true)
         guard enrolled.status == 0 else { throw HarnessError("steward-agent enroll \(name) failed (\(enrolled.status)): \(enrolled.output)") }
         let identity = try JSONDecoder().decode(Identity.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/state/identity.json")))
+        try beforeRunning(folder + "/state")
         let process = try ChildProcess(try Binaries.path("steward-agent"), ["run", "--config", configFile, "--debug"], outputFile: folder + "/output.log")
         Watchdog.shared.watch(pid: process.pid)
         return AgentProcess(name: name, folder: folder, agentID: identity.agentID, configFile: configFile, process: process)

@@ -126,18 +126,22 @@ public struct AgentRepository: Sendable {
 
     public func admission(agentID: UUID, certificateSerial: String, on runner: some QueryRunner) async throws -> Admission {
         guard let row = try await runner.run("""
-            SELECT name, state, certificate_serial FROM agents WHERE agent_id = \(agentID)
+            SELECT name, state, certificate_serial, previous_certificate_serial FROM agents WHERE agent_id = \(agentID)
             """, logger: logger).first else { return .unknown }
-        let (name, state, serial) = try row.decode((String, String, String).self)
+        let (name, state, serial, previous) = try row.decode((String, String, String, String?).self)
         if state == "revoked" { return .revoked }
-        return serial == certificateSerial ? .admitted(name: name) : .replacedCertificate
+        return serial == certificateSerial || previous == certificateSerial ? .admitted(name: name) : .replacedCertificate
     }
 
     /// The agent's channel is held by this node incarnation now; false when it is revoked.
-    public func markOnline(_ agentID: UUID, node: UUID, incarnation: Int64, agentVersion: String, on runner: some QueryRunner) async throws -> Bool {
+    /// Connecting with the current certificate retires the one it was renewed from.
+    public func markOnline(_ agentID: UUID, node: UUID, incarnation: Int64, agentVersion: String, certificateSerial: String,
+                           on runner: some QueryRunner) async throws -> Bool {
         try await !runner.run("""
             UPDATE agents SET state = 'online', connected_node = \(node), connected_incarnation = \(incarnation),
-                              last_seen = now(), agent_version = \(agentVersion)
+                              last_seen = now(), agent_version = \(agentVersion),
+                              previous_certificate_serial = CASE WHEN certificate_serial = \(certificateSerial) THEN NULL
+                                                                 ELSE previous_certificate_serial END
             WHERE agent_id = \(agentID) AND state <> 'revoked'
             RETURNING 1
             """, logger: logger).isEmpty
@@ -166,5 +170,14 @@ public struct AgentRepository: Sendable {
             UPDATE agents SET tags = \(tags) WHERE agent_id = \(agentID)
             RETURNING \(unescaped: Self.columns)
             """, logger: logger).first.map(Self.decode)
+    }
+
+    /// Records a renewed certificate; the one the agent renewed with (`presented`) stays valid until it uses the new one.
+    public func renew(_ agentID: UUID, presented: String, serial: String, expiresAt: Date, on runner: some QueryRunner) async throws -> Bool {
+        try await !runner.run("""
+            UPDATE agents SET certificate_serial = \(serial), certificate_expires_at = \(expiresAt), previous_certificate_serial = \(presented)
+            WHERE agent_id = \(agentID) AND state <> 'revoked' AND \(presented) IN (certificate_serial, previous_certificate_serial)
+            RETURNING 1
+            """, logger: logger).isEmpty
     }
 }

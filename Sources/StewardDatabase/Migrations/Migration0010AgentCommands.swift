@@ -4,6 +4,9 @@ extension Migrations {
     /// the node that delivers it.
     static let agentCommands = Migration(version: 10, name: "agent commands", statements: [
         "ALTER TABLE agents ADD COLUMN connected_incarnation bigint",
+        // The certificate an agent renewed with stays valid until it connects with the new one: a
+        // renewal whose answer was lost does not lock the agent out.
+        "ALTER TABLE agents ADD COLUMN previous_certificate_serial text",
         // An agent marked online counts as online only while the node incarnation holding its
         // channel is alive: a node that dies takes its agents offline with it, at read, on database time.
         """

@@ -14,7 +14,7 @@ struct AgentRoutes {
     static let tokenPrefix = "stw_enroll_"
     static let defaultTokenLifetime = 3600
     static let tokenLifetimes = 60...(7 * 86400)
-    /// Renewal over the agent channel comes with the channel; until then an agent re-enrolls.
+    /// Agents renew over the channel 30 days before the end (agent.certificate.renew.before).
     static let certificateValidity: TimeInterval = 90 * 86400
 
     var agents: AgentRepository { AgentRepository(logger: runtime.logger) }

@@ -5,6 +5,7 @@ import NIOWebSocket
 import StewardAgentProtocol
 import StewardDatabase
 import StewardModel
+import X509
 
 /// One authenticated agent's conversation with this node (docs/agents.md, "Wire protocol"):
 /// hello → welcome, then commands out and their progress and results in. The agent is online
@@ -34,7 +35,8 @@ struct AgentChannel {
             return
         }
         guard try await agents.markOnline(session.agentID, node: runtime.nodeID.uuid, incarnation: incarnation,
-                                          agentVersion: String(hello.agentVersion.prefix(64)), on: runtime.database) else {
+                                          agentVersion: String(hello.agentVersion.prefix(64)), certificateSerial: session.certificateSerial,
+                                          on: runtime.database) else {
             fail(.init(code: "revoked", message: "this agent is revoked", fatal: true))
             await writer.value
             return
@@ -158,13 +160,49 @@ struct AgentChannel {
                                          message: result.message.map { String($0.prefix(2000)) }, chunks: result.chunks, on: database) {
                 session.send(.ack(.init(commandID: result.commandID)))
             }
+        case .renew(let renewal):
+            try await renew(renewal)
         case .hello:
             fail(.init(code: "hello-again", message: "hello comes once, first", fatal: false))
-        case .welcome, .command, .ack, .cancel, .reconnect:
+        case .welcome, .command, .ack, .cancel, .reconnect, .renewed:
             fail(.init(code: "direction", message: "'\(message.type)' is sent by nodes, not agents", fatal: false))
         case .error(let error):
             logger.notice("agent \(session.name) reports: \(error.code): \(error.message.prefix(500))")
         }
+    }
+
+    /// A new certificate for a new key, from the cluster's active CA, recorded before it is sent.
+    func renew(_ renewal: CertificateRenewal) async throws {
+        guard renewal.csr.utf8.count <= 8192, let csr = try? CertificateSigningRequest(pemEncoded: renewal.csr) else {
+            fail(.init(code: "bad-body", message: "renew: csr is not a PEM certificate signing request of at most 8 KiB", fatal: false))
+            return
+        }
+        guard let authority = runtime.keys.keystore.activeAuthority else {
+            fail(.init(code: "no-ca", message: "the cluster has no active CA to renew with; retry later", fatal: false))
+            return
+        }
+        let certificate: Certificate
+        do {
+            certificate = try authority.sign(csr, commonName: session.agentID.uuidString.lowercased(), validity: AgentRoutes.certificateValidity)
+        } catch {
+            fail(.init(code: "bad-body", message: "renew: \(error)", fatal: false))
+            return
+        }
+        let agents = self.agents, session = self.session, runtime = self.runtime
+        let renewed = try await runtime.transaction { connection in
+            guard try await agents.renew(session.agentID, presented: session.certificateSerial, serial: certificate.serialNumber.description,
+                                         expiresAt: certificate.notValidAfter, on: connection) else { return false }
+            try await AuditTrail(runtime: runtime).record(actor: "agent:\(session.name)", action: "agent.renew",
+                                                          target: session.agentID.uuidString.lowercased(), source: nil,
+                                                          details: ["serial": certificate.serialNumber.description], on: connection)
+            return true
+        }
+        guard renewed else {
+            fail(.init(code: "revoked", message: "this agent is revoked", fatal: true))
+            return
+        }
+        logger.notice("renewed the certificate of agent \(session.name) until \(certificate.notValidAfter)", metadata: ["agent": "\(session.agentID)"])
+        session.send(.renewed(.init(certificatePEM: try certificate.serializeAsPEM().pemString)))
     }
 
     static func state(of result: CommandResult) -> String {

@@ -16,12 +16,15 @@ final class AgentSession: Sendable {
 
     let agentID: UUID
     let name: String
+    /// The serial of the certificate this connection was authenticated with.
+    let certificateSerial: String
     let outbox: AsyncStream<Outgoing>
     private let continuation: AsyncStream<Outgoing>.Continuation
 
-    init(agentID: UUID, name: String) {
+    init(agentID: UUID, name: String, certificateSerial: String) {
         self.agentID = agentID
         self.name = name
+        self.certificateSerial = certificateSerial
         (outbox, continuation) = AsyncStream<Outgoing>.makeStream()
     }
 

@@ -43,7 +43,7 @@ struct AgentSocketRoutes {
             guard let presented = try await Self.peerIdentity(context.requestContext.channel),
                   case .admitted(let name) = try await AgentRepository(logger: runtime.logger)
                       .admission(agentID: presented.agentID, certificateSerial: presented.serial, on: runtime.database) else { return }
-            let channel = AgentChannel(runtime: runtime, session: AgentSession(agentID: presented.agentID, name: name),
+            let channel = AgentChannel(runtime: runtime, session: AgentSession(agentID: presented.agentID, name: name, certificateSerial: presented.serial),
                                        logger: context.logger)
             try await channel.run(inbound: inbound, outbound: outbound)
         }

@@ -3,6 +3,7 @@ import StewardClient
 import StewardModel
 import StewardTesting
 import Testing
+import X509
 
 /// Real agent processes against real nodes that die: agents move, commands survive, lists stay right.
 @Suite("Agents fail over between nodes; commands run exactly once whatever dies")
@@ -157,6 +158,52 @@ struct AgentFailoverTests {
                 await agent.stop()
             }
         }
+    }
+}
+
+extension AgentFailoverTests {
+    @Test("an agent renews its certificate over the channel before it ends; it connects with the new one after a restart, and then its old one is refused")
+    func renewal() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a")
+            let admin = try await cluster.adminClient(node)
+            // Certificates last 90 days: renewing when less than 100 are left renews at once.
+            let old = (certificate: cluster.folder.file("old.crt"), key: cluster.folder.file("old.key"))
+            var agent = try await AgentProcess.start("renewing", in: cluster.folder, enrollThrough: node, admin: admin,
+                                                     properties: ["agent.certificate.renew.before": "2400h"]) { state in
+                try FileManager.default.copyItem(atPath: state + "/agent.crt", toPath: old.certificate)
+                try FileManager.default.copyItem(atPath: state + "/agent.key", toPath: old.key)
+            }
+            let oldCertificate = try String(contentsOfFile: old.certificate, encoding: .utf8)
+            let enrolled = try Certificate(pemEncoded: oldCertificate).serialNumber.description
+            try await withAsyncCleanup {
+                try await waitFor("the renewal") { agent.log.contains("certificate renewed") }
+                let renewed = try await admin.agent(agent.agentID)
+                #expect(renewed.certificateSerial != enrolled)
+                #expect(try String(contentsOfFile: agent.folder + "/state/agent.crt", encoding: .utf8) != oldCertificate)
+                #expect(try await admin.audit(action: "agent.renew").contains { $0.target == agent.agentID.uuidString.lowercased() })
+                await agent.stop()
+                // Restarted without the renewal setting, so it does not renew again.
+                try String(contentsOfFile: agent.folder + "/agent.properties", encoding: .utf8)
+                    .replacingOccurrences(of: "agent.certificate.renew.before=2400h", with: "")
+                    .write(toFile: agent.folder + "/agent.properties", atomically: true, encoding: .utf8)
+                agent = try agent.restarted()
+                try await waitFor("the agent back with its new certificate") { try await admin.agent(agent.agentID).state == "online" }
+                let identity = try Self.identity(agentID: agent.agentID, certificate: oldCertificate,
+                                                 key: String(contentsOfFile: old.key, encoding: .utf8), ca: agent.folder)
+                let refused = try? await WebSocketProbe.exchange(url: node.webSocketURL + "/ws/agent", identity: identity, send: [identity.hello],
+                                                                 expecting: 1, timeout: .seconds(5))
+                #expect(refused == nil, "the certificate it renewed from still works")
+                try await waitFor("the refusal in the log") { node.output.contains("presented a certificate that is no longer its own") }
+            } cleanup: {
+                await agent.stop()
+            }
+        }
+    }
+
+    static func identity(agentID: UUID, certificate: String, key: String, ca folder: String) throws -> TestAgentIdentity {
+        TestAgentIdentity(agentID: agentID, certificatePEM: certificate, keyPEM: key,
+                          caPEM: try String(contentsOfFile: folder + "/state/ca.pem", encoding: .utf8))
     }
 }
 
