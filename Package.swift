@@ -96,7 +96,9 @@ let package = Package(
             "StewardDatabase", "StewardLicense", postgres, logging,
         ]),
         .executableTarget(name: "steward-benchmarks", dependencies: [
-            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardJobs", "StewardDatabase", "StewardLicense", postgres, logging, argumentParser],
+            "StewardTesting", "StewardClient", "StewardModel", "StewardKeystore", "StewardJobs", "StewardDatabase", "StewardLicense",
+            "StewardAgentProtocol", postgres, logging, argumentParser, crypto, x509, nioSSL,
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")],
                           path: "Benchmarks/steward-benchmarks"),
         .target(name: "StewardTesting", dependencies: [
             "StewardModel", "StewardKeystore", "StewardClient", "StewardAppData", postgres, logging, nioSSL, x509, httpClient, crypto,

@@ -11,6 +11,7 @@ struct StewardBenchmarks: AsyncParsableCommand {
               swift run steward-benchmarks http
               swift run steward-benchmarks jobs
               swift run steward-benchmarks licenses
+              swift run steward-benchmarks agents --agents 10000
             """,
-        subcommands: [FailureDetection.self, HTTPBenchmark.self, JobsBenchmark.self, LicensesBenchmark.self])
+        subcommands: [FailureDetection.self, HTTPBenchmark.self, JobsBenchmark.self, LicensesBenchmark.self, AgentsBenchmark.self])
 }

@@ -13,6 +13,14 @@ public enum ProcessTable {
     public static func isStopped(_ pid: Int32) -> Bool { statFields(pid)?.state == "T" }
 
     /// How many file descriptors `pid` has open (its sockets among them); 0 when it cannot be read.
+    /// The process's resident memory (VmRSS), in bytes; 0 when it cannot be read.
+    public static func residentBytes(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+        return kilobytes * 1024
+    }
+
     public static func openDescriptors(_ pid: Int32) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
     }
