@@ -40,7 +40,7 @@ public final class AgentRunner: Sendable {
             throw AgentError("this agent is not enrolled (no \(folder.path)/identity.json): run `steward-agent enroll --server URL --token TOKEN --ca-pin PIN` first")
         }
         self.identity = identity
-        ledger = try CommandLedger(folder: folder)
+        ledger = try CommandLedger(folder: folder, slots: configuration.maxConcurrentCommands)
         executor = CommandExecutor(configuration: configuration)
         self.logger = logger
         certificate = AgentCertificate(folder: folder)
@@ -66,7 +66,9 @@ public final class AgentRunner: Sendable {
             case .failed(let why):
                 attempt += 1
                 record { $0.lastError = why; $0.connectedTo = nil; $0.nodeName = nil; $0.connectedSince = nil }
-                let wait = Self.backoff(attempt: attempt, cap: configuration.backoffCap)
+                // Refused for who it is (revoked, unknown, an old certificate): no node will take it soon.
+                let refusedForGood = ["revoked", "unknown-agent", "replaced-certificate"].contains { why.hasPrefix($0 + ":") }
+                let wait = Self.backoff(attempt: attempt, cap: refusedForGood ? .seconds(60) : configuration.backoffCap)
                 logger.info("cannot connect to \(url): \(why); next try in \(wait)")
                 try? await Task.sleep(for: wait)
             }
@@ -234,8 +236,14 @@ public final class AgentRunner: Sendable {
         case .run:
             let flag = CancelFlag()
             state.withLock { $0.cancels[command.commandID] = flag }
-            logger.info("running command \(command.commandID): \(command.argv[0])")
             Task {
+                do {
+                    try await ledger.begin(command.commandID)
+                } catch {
+                    logger.error("\(error)")
+                    return
+                }
+                logger.info("running command \(command.commandID): \(command.argv[0])")
                 let stored = await executor.run(command, cancelled: flag) { [weak self] message in self?.send(message) }
                 do {
                     try await ledger.finished(stored)

@@ -16,11 +16,16 @@ actor CommandLedger {
     private var executed: Set<UUID> = []
     private var order: [UUID] = []
     private(set) var running: Set<UUID> = []
+    /// Delivered, waiting for a free slot (`agent.commands.max.concurrent`); not recorded yet: it has not run.
+    private var waiting: Set<UUID> = []
+    private var freeSlots: Int
+    private var slotWaiters: [CheckedContinuation<Void, Never>] = []
     /// Past this many ids, the oldest acknowledged ones are dropped from the log.
     static let keep = 10_000
 
-    init(folder: AgentStateFolder) throws {
+    init(folder: AgentStateFolder, slots: Int) throws {
         self.folder = folder
+        freeSlots = slots
         let text = (try? String(contentsOfFile: folder.executedLog, encoding: .utf8)) ?? ""
         for line in text.split(separator: "\n") {
             if let id = UUID(uuidString: String(line)), executed.insert(id).inserted { order.append(id) }
@@ -38,21 +43,43 @@ actor CommandLedger {
         case interrupted
     }
 
-    /// What to do with a delivered command.
+    /// What to do with a delivered command; `.run` reserves it (a second delivery meanwhile is `.running`).
     func admit(_ id: UUID) throws -> Decision {
-        if running.contains(id) { return .running }
+        if running.contains(id) || waiting.contains(id) { return .running }
         if executed.contains(id) {
             if let stored = try stored(id) { return .resend(stored) }
             return .interrupted
         }
-        try append(id)
-        running.insert(id)
+        waiting.insert(id)
         return .run
     }
 
+    /// Waits for a free slot, then records the id (synced) as executed: from here on it never runs again.
+    func begin(_ id: UUID) async throws {
+        if freeSlots > 0 {
+            freeSlots -= 1
+        } else {
+            await withCheckedContinuation { slotWaiters.append($0) }
+        }
+        waiting.remove(id)
+        do {
+            try append(id)
+        } catch {
+            releaseSlot()
+            throw error
+        }
+        running.insert(id)
+    }
+
+    private func releaseSlot() {
+        if slotWaiters.isEmpty { freeSlots += 1 } else { slotWaiters.removeFirst().resume() }
+    }
+
     func finished(_ stored: Stored) throws {
+        defer {
+            if running.remove(stored.result.commandID) != nil { releaseSlot() }
+        }
         try folder.write(stored, to: resultFile(stored.result.commandID))
-        running.remove(stored.result.commandID)
     }
 
     /// The node has stored the result.

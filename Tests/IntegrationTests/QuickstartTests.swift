@@ -7,7 +7,7 @@ import Testing
 
 @Suite("The README's quickstart command")
 struct QuickstartTests {
-    @Test("Scripts/quickstart start brings up two nodes of one cluster; stop leaves nothing behind")
+    @Test("Scripts/quickstart start brings up two nodes of one cluster and a local agent that runs commands; stop leaves nothing behind")
     func quickstart() async throws {
         let folder = try TemporaryDirectory(prefix: "steward-quickstart")
         defer { folder.remove() }
@@ -46,15 +46,23 @@ struct QuickstartTests {
             }
             #expect(clusters.count == 1)
             #expect(names == ["node-1", "node-2"])
+            let admin = StewardClient(baseURL: "https://localhost:\(ports[4])", trust: trust, token: token)
+            try await waitFor("the quickstart's agent online") { try await admin.agents(tag: "local", state: "online").count == 1 }
+            let local = try #require(try await admin.agents(tag: "local").first)
+            #expect(local.name == "local-agent")
+            let command = try await admin.runCommand(on: local.id, .init(argv: ["/bin/echo", "hello from the quickstart"]))
+            #expect(try await admin.finishedCommand(command.id).state == "succeeded")
+            #expect(try await admin.outputText(command.id) == "hello from the quickstart\n")
+            #expect(started.output.contains("agent   local-agent"), "\(started.output)")
         }
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: folder.file("state")))?
-            .filter { $0.hasPrefix("node-") }
+            .filter { $0.hasPrefix("node-") || $0 == "agent" }
             .compactMap { try? String(contentsOfFile: folder.file("state/\($0)/pid"), encoding: .utf8) }
             .compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? []
         let stopped = try await Shell.run(script, ["stop"], environment: environment, allowFailure: true)
         #expect(stopped.status == 0, "\(stopped.output)")
-        #expect(pids.count == 2)
-        for pid in pids { #expect(kill(pid, 0) != 0, "node pid \(pid) is gone") }
+        #expect(pids.count == 3)
+        for pid in pids { #expect(kill(pid, 0) != 0, "pid \(pid) is gone") }
         #expect(!FileManager.default.fileExists(atPath: folder.file("state")))
         #expect(!isListening(port: ports[0]))
         let again = try await Shell.run(script, ["stop"], environment: environment, allowFailure: true)

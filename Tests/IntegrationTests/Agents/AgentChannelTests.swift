@@ -54,7 +54,7 @@ struct AgentChannelTests {
         }
     }
 
-    @Test("a certificate from another CA fails the TLS handshake; a revoked agent's and an unknown agent's are refused")
+    @Test("a certificate from another CA fails the TLS handshake; a revoked agent is told so and closed before any work")
     func wrongCertificates() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
@@ -66,8 +66,10 @@ struct AgentChannelTests {
             let forgedAnswer = try? await WebSocketProbe.exchange(url: url, identity: forged, send: [forged.hello], expecting: 1, timeout: .seconds(5))
             #expect(forgedAnswer == nil)
             _ = try await admin.revokeAgent(genuine.agentID)
-            let revoked = try? await WebSocketProbe.exchange(url: url, identity: genuine, send: [genuine.hello], expecting: 1, timeout: .seconds(5))
-            #expect(revoked == nil)
+            // An agent the CA signed is told why, in an error and a close frame, before any work.
+            let revoked = try await WebSocketProbe.exchange(url: url, identity: genuine, send: [genuine.hello], expecting: 1, timeout: .seconds(5))
+            guard case .error(let error) = try AgentMessage.decode(try #require(revoked.first)) else { Issue.record("\(revoked)"); return }
+            #expect(error.code == "revoked" && error.fatal)
             try await waitFor("the revocation in the log") { node.output.contains("agent upgrade refused: agent \(genuine.agentID) is revoked") }
             #expect(try await WebSocketProbe.exchange(url: url, identity: try await TestAgentIdentity.enroll(admin: admin, name: "fine"),
                                                       send: [], expecting: 0).isEmpty)
