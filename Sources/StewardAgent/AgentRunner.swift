@@ -90,14 +90,34 @@ public final class AgentRunner: Sendable {
         return (others.isEmpty ? candidates : others).randomElement() ?? identity.enrolledThrough
     }
 
-    enum Outcome {
+    enum Outcome: Sendable {
         /// The node welcomed the agent, and the channel ended later; wait this long first when the node asked.
         case welcomed(reconnectAfter: Duration?)
         case failed(String)
     }
 
+    /// A connection attempt that has not been welcomed by then is given up (a node that accepted
+    /// the socket but never answers: an overloaded accept queue, a half-open path).
+    static let welcomeTimeout: Duration = .seconds(30)
+
+    /// One connection, from the attempt to its end; cut off when no welcome came within `welcomeTimeout`.
     func connect(_ url: String) async -> Outcome {
-        let welcomed = Mutex<Outcome?>(nil)
+        let welcomed = OutcomeBox()
+        let attempt = Task { await self.connect(url, welcomed: welcomed) }
+        let watchdog = Task {
+            try await Task.sleep(for: Self.welcomeTimeout)
+            if welcomed.value.withLock({ $0 == nil }) { attempt.cancel() }
+        }
+        let outcome = await withTaskCancellationHandler { await attempt.value } onCancel: { attempt.cancel() }
+        watchdog.cancel()
+        return outcome
+    }
+
+    final class OutcomeBox: Sendable {
+        let value = Mutex<Outcome?>(nil)
+    }
+
+    func connect(_ url: String, welcomed: OutcomeBox) async -> Outcome {
         var settings = WebSocketClientConfiguration()
         settings.maxFrameSize = 64 * 1024
         let heartbeat = state.withLock { $0.heartbeat }
@@ -137,22 +157,22 @@ public final class AgentRunner: Sendable {
                     }
                     switch try await self.handle(decoded, url: url) {
                     case .keepGoing: break
-                    case .welcomed: welcomed.withLock { $0 = .welcomed(reconnectAfter: nil) }
+                    case .welcomed: welcomed.value.withLock { $0 = .welcomed(reconnectAfter: nil) }
                     case .leave(let after):
-                        welcomed.withLock { $0 = .welcomed(reconnectAfter: after) }
+                        welcomed.value.withLock { $0 = .welcomed(reconnectAfter: after) }
                         try? await outbound.close(.goingAway, reason: "reconnecting")
                         return
                     case .refused(let why):
-                        welcomed.withLock { $0 = .failed(why) }
+                        welcomed.value.withLock { $0 = .failed(why) }
                         return
                     }
                 }
             }
         } catch {
-            if let outcome = welcomed.withLock({ $0 }) { return outcome }
+            if let outcome = welcomed.value.withLock({ $0 }) { return outcome }
             return .failed("\(error)")
         }
-        return welcomed.withLock { $0 } ?? .failed("the node closed the channel before its welcome")
+        return welcomed.value.withLock { $0 } ?? .failed("the node closed the channel before its welcome")
     }
 
     enum Next {
