@@ -86,7 +86,7 @@ let package = Package(
         // glibc's chdir action for posix_spawn, which the Glibc module does not export.
         .target(name: "CStewardSpawn"),
         .target(name: "StewardAgent", dependencies: [
-            "CStewardSpawn", "StewardAgentProtocol", "StewardClient", "StewardConfiguration", "StewardAppData", "StewardModel", logging, nioSSL, crypto, x509,
+            "CStewardSpawn", "StewardAgentProtocol", "StewardClient", "StewardKeys", "StewardConfiguration", "StewardAppData", "StewardModel", logging, nioSSL, crypto, x509,
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),

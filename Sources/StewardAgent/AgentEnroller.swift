@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import StewardClient
+import StewardKeys
 import StewardModel
 import X509
 
@@ -87,9 +88,7 @@ public struct AgentEnroller: Sendable {
         let end = "-----END CERTIFICATE-----"
         return try pem.components(separatedBy: end).dropLast().map { part in
             let text = part.trimmingCharacters(in: .whitespacesAndNewlines) + "\n" + end + "\n"
-            let certificate = try Certificate(pemEncoded: text)
-            guard let key = P256.Signing.PublicKey(certificate.publicKey) else { throw AgentError("a CA certificate whose key is not P-256") }
-            return (text, "sha256:" + SHA256.hash(data: key.derRepresentation).map { String(format: "%02x", $0) }.joined())
+            return (text, try AuthorityDetails.read(text).pin)
         }
     }
 

@@ -85,7 +85,8 @@ public final class AgentRunner: Sendable {
     /// A node from the last welcome's list (not the one just left, while there are others), else a configured server.
     func pick(avoiding previous: String?) -> String {
         let nodes = configuration.useNodeList ? state.withLock { $0.nodes } : []
-        let candidates = nodes.isEmpty ? configuration.servers + [identity.enrolledThrough].filter { _ in configuration.servers.isEmpty } : nodes
+        let configured = configuration.servers.isEmpty ? [identity.enrolledThrough] : configuration.servers
+        let candidates = nodes.isEmpty ? configured : nodes
         let others = candidates.filter { $0 != previous }
         return (others.isEmpty ? candidates : others).randomElement() ?? identity.enrolledThrough
     }
