@@ -83,6 +83,15 @@ struct Listeners {
     }
 
     func addAPI(to router: Router<StewardRequestContext>) {
+        addAPIRoutes(to: router)
+        // The console calls these same routes in process, through a router of its own that shapes errors as the API does.
+        let apiRouter = Router(context: StewardRequestContext.self)
+        apiRouter.add(middleware: ErrorShapeMiddleware(runtime: runtime))
+        addAPIRoutes(to: apiRouter)
+        ConsoleRoutes(runtime: runtime, api: ConsoleAPI(responder: apiRouter.buildResponder())).add(to: router)
+    }
+
+    func addAPIRoutes(to router: Router<StewardRequestContext>) {
         let api = router.group("/api/v1").add(middleware: AuthenticationMiddleware(runtime: runtime))
         ClusterRoutes(runtime: runtime).add(to: api)
         SettingsRoutes(runtime: runtime).add(to: api)

@@ -24,6 +24,8 @@ public final class NodeRuntime: Sendable {
     let authCache = AuthCache()
     let nodeStatuses = NodeStatusSnapshot()
     let whoAmIBodies = EncodedAnswers<WhoAmI>()
+    /// Wakes the console's live streams when a NOTIFY reports a change.
+    let consoleSignal = ConsoleSignal()
     let devices: DeviceCookies
     public let keys: NodeKeys
     let caches = ClearableCaches()
@@ -93,6 +95,7 @@ public final class NodeRuntime: Sendable {
 
     /// A NOTIFY on one of the channels this node listens to.
     func heard(channel: String, payload: String) {
+        if channel == JobQueue.channel || channel == AgentCommandRepository.channel { consoleSignal.fire() }
         switch channel {
         case JobQueue.channel:
             jobs.heard(payload)
