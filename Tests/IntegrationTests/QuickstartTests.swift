@@ -7,7 +7,7 @@ import Testing
 
 @Suite("The README's quickstart command")
 struct QuickstartTests {
-    @Test("Scripts/quickstart start brings up two nodes of one cluster and a local agent that runs commands; stop leaves nothing behind")
+    @Test("Scripts/quickstart start brings up two nodes of one cluster, the console, and a local agent that runs commands; stop leaves nothing behind")
     func quickstart() async throws {
         let folder = try TemporaryDirectory(prefix: "steward-quickstart")
         defer { folder.remove() }
@@ -54,6 +54,10 @@ struct QuickstartTests {
             #expect(try await admin.finishedCommand(command.id).state == "succeeded")
             #expect(try await admin.outputText(command.id) == "hello from the quickstart\n")
             #expect(started.output.contains("agent   local-agent"), "\(started.output)")
+            // The console it prints answers with its login form.
+            #expect(started.output.contains("console https://localhost:\(ports[1])/console/"), "\(started.output)")
+            let form = try await StewardClient(baseURL: "https://localhost:\(ports[1])", trust: trust).raw(.GET, "/console/login")
+            #expect(form.status == 200 && form.text.contains("<h1>Log in</h1>"), "\(form.status) \(form.text.prefix(300))")
         }
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: folder.file("state")))?
             .filter { $0.hasPrefix("node-") || $0 == "agent" }

@@ -47,7 +47,7 @@ enum ConsoleCharts {
         <svg class="chart" viewBox="0 0 \(Int(width)) \(Int(height + Double(series.count) * 18 + 8))" role="img" aria-labelledby="chart-title">\
         <title id="chart-title">\(escape(title))</title>
         """
-        for fraction in [0.0, 0.5, 1.0] {
+        for fraction in peak >= 4 ? [0.0, 0.5, 1.0] : [0.0, 1.0] {
             let y = top + plotHeight * (1 - fraction)
             svg += "<line x1=\"\(left)\" y1=\"\(y)\" x2=\"\(width - 8)\" y2=\"\(y)\" stroke=\"#ddd\"/>"
             svg += "<text x=\"\(left - 4)\" y=\"\(y + 4)\" text-anchor=\"end\" font-size=\"11\">\(Int((Double(peak) * fraction).rounded()))</text>"

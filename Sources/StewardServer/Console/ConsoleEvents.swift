@@ -18,6 +18,8 @@ struct ConsoleEvents {
     /// A browser reconnects after this; streams are ended now and then so none outlives its purpose.
     static let retryMilliseconds = 1000
     static let streamLifetime: Duration = .seconds(600)
+    /// A comment this often, so that a proxy's idle timeout (HAProxy's `timeout server`) never cuts a quiet stream.
+    static let keepAlive: Duration = .seconds(15)
 
     func add(to console: RouterGroup<Context>) {
         console.get("events") { request, context in
@@ -25,7 +27,7 @@ struct ConsoleEvents {
             return stream { send in
                 var sent: [String: String] = [:]
                 var chartDue = ContinuousClock.now
-                try await every(.seconds(1)) {
+                try await every(.seconds(1), keepAlive: { try await send(nil, [:]) }) {
                     let map = try await pages.mapHTML(request, context)
                     if sent["map"] != map { try await send("map", ["html": map]); sent["map"] = map }
                     if ContinuousClock.now >= chartDue {
@@ -43,7 +45,7 @@ struct ConsoleEvents {
             return stream { send in
                 var lastState = "", after = first
                 // Output has no NOTIFY of its own: a command being followed is read a few times a second.
-                try await every(.milliseconds(300)) {
+                try await every(.milliseconds(300), keepAlive: { try await send(nil, [:]) }) {
                     let output = try await api.get(AgentCommandOutput.self, "/api/v1/commands/\(APIPath.segment(id))/output?after=\(after)", request, context)
                     for chunk in output.chunks {
                         try await send("chunk", ["sequence": chunk.sequence, "stream": chunk.stream, "text": chunk.text])
@@ -52,7 +54,7 @@ struct ConsoleEvents {
                     let command = output.command
                     let state = "\(command.state) \(command.exitCode.map(String.init) ?? "")"
                     if state != lastState || command.isFinished {
-                        try await send("state", ["state": command.state, "exitCode": command.exitCode as Any, "finished": command.isFinished])
+                        try await send("state", ["state": command.state, "exitCode": command.exitCode.map { $0 as Any } ?? NSNull(), "finished": command.isFinished])
                         lastState = state
                     }
                     return !command.isFinished
@@ -61,13 +63,15 @@ struct ConsoleEvents {
         }
     }
 
-    typealias Send = (_ event: String, _ data: [String: Any]) async throws -> Void
+    /// Sends one event; with no event, a comment line (a keep-alive).
+    typealias Send = (_ event: String?, _ data: [String: Any]) async throws -> Void
 
     /// An event stream whose body runs `produce`; a lost session ends it with a `session` event.
     func stream(_ produce: @escaping @Sendable (Send) async throws -> Void) -> Response {
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: "retry: \(Self.retryMilliseconds)\n\n"))
-            func send(_ event: String, _ data: [String: Any]) async throws {
+            func send(_ event: String?, _ data: [String: Any]) async throws {
+                guard let event else { return try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }
                 let json = try JSONSerialization.data(withJSONObject: data)
                 try await writer.write(ByteBuffer(string: "event: \(event)\ndata: \(String(decoding: json, as: UTF8.self))\n\n"))
             }
@@ -87,11 +91,16 @@ struct ConsoleEvents {
     /// Runs `step` now, then on every console signal and at least once per `interval`, while it
     /// returns true, the node serves, and the stream is young; a shutting-down node ends its streams
     /// so browsers move on.
-    func every(_ interval: Duration, _ step: () async throws -> Bool) async throws {
+    func every(_ interval: Duration, keepAlive: () async throws -> Void, _ step: () async throws -> Bool) async throws {
         let ends = ContinuousClock.now + Self.streamLifetime
+        var quietUntil = ContinuousClock.now + Self.keepAlive
         while ContinuousClock.now < ends, !Task.isCancelled, !Task.isShuttingDownGracefully, runtime.acceptsWork {
             let seen = runtime.consoleSignal.generation
             guard try await step() else { return }
+            if ContinuousClock.now >= quietUntil {
+                try await keepAlive()
+                quietUntil = .now + Self.keepAlive
+            }
             await runtime.consoleSignal.wait(since: seen, timeout: interval)
         }
     }

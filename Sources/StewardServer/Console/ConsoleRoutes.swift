@@ -142,11 +142,12 @@ struct ConsoleRoutes {
 
     // MARK: - Login
 
-    func loginPage(_ request: Request, _ context: Context, error: String? = nil, username: String = "",
+    /// `next` is where to go after logging in: from the link's query, or kept from the form posted.
+    func loginPage(_ request: Request, _ context: Context, error: String? = nil, username: String = "", next posted: String? = nil,
                    status: HTTPResponse.Status = .ok) async throws -> Response {
         if error == nil, (try? await viewer(request, context)) != nil { return Self.redirect("/console/") }
         let token = SecretTokens.random()
-        let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init))
+        let next = Self.safeNext(posted ?? request.uri.queryParameters["next"].map(String.init))
         var response = render(Content(template: "login", data: ["loginToken": token, "next": next, "username": username], status: status),
                               title: "Log in", section: "", viewer: nil, error: error)
         response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/", secure: true, httpOnly: true, sameSite: .strict))
@@ -157,7 +158,8 @@ struct ConsoleRoutes {
         let form = try await ConsoleForm.read(request, context)
         let username = form.trimmed("username") ?? ""
         guard let cookie = request.cookies[Self.loginCookie]?.value, SecretTokens.constantTimeEquals(cookie, form.csrf) else {
-            return try await loginPage(request, context, error: "The login form expired. Please try again.", username: username, status: .forbidden)
+            return try await loginPage(request, context, error: "The login form expired. Please try again.", username: username,
+                                       next: form.value("next"), status: .forbidden)
         }
         let credentials = LoginRequest(username: username, password: form.value("password") ?? "")
         do {
@@ -169,7 +171,7 @@ struct ConsoleRoutes {
             return response
         } catch let refusal as ConsoleAPI.Refusal {
             let message = refusal.status == .unauthorized ? "Invalid username or password." : Self.explain(refusal)
-            return try await loginPage(request, context, error: message, username: username, status: refusal.status)
+            return try await loginPage(request, context, error: message, username: username, next: form.value("next"), status: refusal.status)
         }
     }
 

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// The node's three listeners, one Hummingbird `Application` each (one per port), all bound to
 /// `server.bind.address`, each with its own job (see docs/operations.md, "Ports"):
 /// - HTTP: health, and redirects to HTTPS; credentials only from a trusted proxy (TLS ended there).
-/// - HTTPS: the API (and, later, the console).
+/// - HTTPS: the API and the web console (`/console/`).
 /// - the agent port: the agent WebSocket channel and health, nothing else.
 /// Each is guarded: a cap on connections, deadlines for the handshake, the headers, the body and
 /// the next request, a header size limit and per-route body limits.
