@@ -389,11 +389,12 @@ extension ConsoleUnitTests {
 // MARK: - Signal
 
 extension ConsoleUnitTests {
-    @Suite("Console signal: wakes live streams on NOTIFY, bounded by a timeout, ended by cancellation")
+    /// The time limit turns a wait that never returns (a lost continuation) into a failure, not a hung run.
+    @Suite("Console signal: wakes live streams on NOTIFY, bounded by a timeout, ended by cancellation", .timeLimit(.minutes(1)))
     struct Signal {
         /// Far longer than any wake-up may take, even on a loaded two-core machine, and far shorter than the timeouts that must not be waited out.
         static let promptly: Duration = .seconds(10)
-        static let longTimeout: Duration = .seconds(60)
+        static let longTimeout: Duration = .seconds(30)
 
         @Test("a wait returns when fire() is called before its timeout, and the generation has moved")
         func firedBeforeTimeout() async {

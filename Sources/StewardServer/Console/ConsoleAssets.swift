@@ -73,10 +73,34 @@ enum ConsoleAssets {
         var element = document.getElementById(id);
         if (element) { element.innerHTML = html; localTimes(element); }
       }
+      // The map is patched field by field, not replaced: links keep their focus, and a keyboard
+      // or screen-reader user is not thrown back every second. A node added or gone redraws it.
+      function patchMap(html) {
+        var map = document.getElementById("live-map");
+        if (!map) { return; }
+        var fresh = document.createElement("div");
+        fresh.innerHTML = html;
+        var before = map.querySelectorAll("[data-node]"), after = fresh.querySelectorAll("[data-node]");
+        var same = before.length === after.length && Array.prototype.every.call(after, function (node, index) {
+          return before[index].getAttribute("data-node") === node.getAttribute("data-node");
+        });
+        if (!same) { replace("live-map", html); return; }
+        Array.prototype.forEach.call(after, function (node, index) {
+          var old = before[index];
+          old.className = node.className;
+          old.setAttribute("data-state", node.getAttribute("data-state"));
+          node.querySelectorAll("[data-field]").forEach(function (field) {
+            var target = old.querySelector('[data-field="' + field.getAttribute("data-field") + '"]');
+            if (target && target.innerHTML !== field.innerHTML) { target.innerHTML = field.innerHTML; }
+          });
+        });
+        var summary = fresh.querySelector(".summary"), shown = map.querySelector(".summary");
+        if (summary && shown) { shown.textContent = summary.textContent; shown.setAttribute("data-status", summary.getAttribute("data-status")); }
+      }
       function liveSystem() {
         var source = new EventSource("/console/events" + (document.body.getAttribute("data-live-query") || ""));
         source.addEventListener("map", function (event) {
-          replace("live-map", JSON.parse(event.data).html);
+          patchMap(JSON.parse(event.data).html);
           status("live, updated " + new Date().toLocaleTimeString());
         });
         source.addEventListener("chart", function (event) { replace("live-chart", JSON.parse(event.data).html); });

@@ -105,14 +105,14 @@ enum ConsoleTemplates {
         <h3><a href="/console/nodes/{{name}}">{{name}}</a>{{#serving}} <span class="tag">this node</span>{{/serving}}</h3>
         <p class="state" data-field="state">{{state}}</p>
         <dl>
-        <dt>Version</dt><dd>{{softwareVersion}}</dd>
-        <dt>Host</dt><dd>{{host}}</dd>
-        <dt>Uptime</dt><dd>{{uptime}}</dd>
-        <dt>Clock skew</dt><dd>{{clockSkewMilliseconds}} ms</dd>
+        <dt>Version</dt><dd data-field="version">{{softwareVersion}}</dd>
+        <dt>Host</dt><dd data-field="host">{{host}}</dd>
+        <dt>Uptime</dt><dd data-field="uptime">{{uptime}}</dd>
+        <dt>Clock skew</dt><dd data-field="skew">{{clockSkewMilliseconds}} ms</dd>
         <dt>Agents</dt><dd data-field="agents">{{agentsConnected}}</dd>
-        <dt>Jobs, last hour</dt><dd>{{jobs}}</dd>
+        <dt>Jobs, last hour</dt><dd data-field="jobs">{{jobs}}</dd>
         </dl>
-        {{{spark}}}
+        <div data-field="spark">{{{spark}}}</div>
         </li>
         {{/nodes}}
         </ul>

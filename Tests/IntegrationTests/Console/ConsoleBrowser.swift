@@ -76,7 +76,8 @@ extension TestCluster {
 
 /// A browser, quit whatever the test did.
 func withBrowser(_ body: (WebDriver) async throws -> Void) async throws {
-    let browser = try await WebDriver.start()
+    // Tall enough that a screenshot holds a whole page with its chart.
+    let browser = try await WebDriver.start(extraArguments: ["--window-size=1280,1400"])
     try await withAsyncCleanup {
         try await body(browser)
     } cleanup: {
