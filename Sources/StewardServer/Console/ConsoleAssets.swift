@@ -122,7 +122,16 @@ enum ConsoleAssets {
           var state = JSON.parse(event.data);
           document.getElementById("command-state").textContent = state.state;
           document.getElementById("command-exit").textContent = state.exitCode === null ? "" : String(state.exitCode);
-          if (state.finished) { source.close(); status("finished"); } else { status("following the output"); }
+          replace("command-started", state.startedAt);
+          replace("command-finished", state.finishedAt);
+          if (state.finished) {
+            source.close();
+            status("finished");
+            var cancel = document.getElementById("cancel-form");
+            if (cancel) { cancel.remove(); }
+          } else {
+            status("following the output");
+          }
         });
         source.onerror = function () { status("connection lost, reconnecting"); };
       }

@@ -54,7 +54,10 @@ struct ConsoleEvents {
                     let command = output.command
                     let state = "\(command.state) \(command.exitCode.map(String.init) ?? "")"
                     if state != lastState || command.isFinished {
-                        try await send("state", ["state": command.state, "exitCode": command.exitCode.map { $0 as Any } ?? NSNull(), "finished": command.isFinished])
+                        try await send("state", [
+                            "state": command.state, "exitCode": command.exitCode.map { $0 as Any } ?? NSNull(), "finished": command.isFinished,
+                            "startedAt": ConsoleText.time(command.startedAt), "finishedAt": ConsoleText.time(command.finishedAt),
+                        ])
                         lastState = state
                     }
                     return !command.isFinished

@@ -256,14 +256,14 @@ enum ConsoleTemplates {
         <dt>Exit code</dt><dd id="command-exit">{{exitCode}}</dd>
         <dt>Message</dt><dd>{{message}}</dd>
         <dt>Created</dt><dd>{{{createdAt}}} by {{createdBy}}</dd>
-        <dt>Started</dt><dd>{{{startedAt}}}</dd>
-        <dt>Finished</dt><dd>{{{finishedAt}}}</dd>
+        <dt>Started</dt><dd id="command-started">{{{startedAt}}}</dd>
+        <dt>Finished</dt><dd id="command-finished">{{{finishedAt}}}</dd>
         <dt>Deliveries</dt><dd>{{deliveries}}</dd>
         </dl>
         <h2 id="output-heading">Output</h2>
         <pre id="output" aria-labelledby="output-heading" data-after="{{after}}" tabindex="0">{{#chunks}}<span class="{{stream}}">{{text}}</span>{{/chunks}}</pre>
         {{#cancellable}}
-        <form method="post" action="/console/commands/{{id}}/cancel">
+        <form method="post" action="/console/commands/{{id}}/cancel" id="cancel-form">
         \(csrfField)
         <button type="submit" class="danger">Cancel the command</button>
         </form>

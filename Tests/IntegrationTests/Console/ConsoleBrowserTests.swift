@@ -223,6 +223,8 @@ struct ConsoleBrowserTests {
                     }
                     #expect(try await browser.find("#output").text() == "first\nsecond")
                     #expect(try await browser.find("#command-exit").text() == "0")
+                    #expect(!(try await browser.find("#command-finished").text()).isEmpty, "the finish time, live")
+                    #expect(try await browser.findAll("#cancel-form").isEmpty, "Cancel offered for a finished command")
                     #expect(try await browser.execute("return window.stewardMarker") as? String == "followed", "the page was reloaded")
                     try await browser.saveScreenshot("console-command.png")
 
