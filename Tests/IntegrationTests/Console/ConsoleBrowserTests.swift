@@ -227,6 +227,7 @@ struct ConsoleBrowserTests {
                     #expect(try await browser.findAll("#cancel-form").isEmpty, "Cancel offered for a finished command")
                     #expect(try await browser.execute("return window.stewardMarker") as? String == "followed", "the page was reloaded")
                     try await browser.saveScreenshot("console-command.png")
+                    try await browser.expectUsableFromKeyboard("a command")
 
                     let pages = ["/console/", "/console/nodes", "/console/nodes/node-a", "/console/agents",
                                  "/console/agents/\(agent.agentID.uuidString.lowercased())", "/console/jobs", "/console/schedules",
@@ -235,6 +236,13 @@ struct ConsoleBrowserTests {
                         try await browser.navigate(to: base + path)
                         try await browser.expectUsableFromKeyboard(path)
                     }
+                    // A schedule's firings, and a confirmation page.
+                    try await browser.navigate(to: base + "/console/schedules")
+                    try await browser.find("#schedules tbody a").click()
+                    try await browser.waitFor("#firings")
+                    try await browser.expectUsableFromKeyboard("a schedule")
+                    try await browser.navigate(to: base + "/console/agents/\(agent.agentID.uuidString.lowercased())/revoke")
+                    try await browser.expectUsableFromKeyboard("the revoke confirmation")
                     for (path, name) in [("/console/agents", "console-agents.png"), ("/console/jobs", "console-jobs.png"),
                                          ("/console/licenses", "console-licenses.png"), ("/console/users", "console-users.png")] {
                         try await browser.navigate(to: base + path)
