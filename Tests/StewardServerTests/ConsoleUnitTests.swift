@@ -389,109 +389,116 @@ extension ConsoleUnitTests {
 // MARK: - Signal
 
 extension ConsoleUnitTests {
-    /// The time limit turns a wait that never returns (a lost continuation) into a failure, not a hung run.
-    @Suite("Console signal: wakes live streams on NOTIFY, bounded by a timeout, ended by cancellation", .timeLimit(.minutes(1)))
+    @Suite("Console signal: wakes live streams on NOTIFY, bounded by a timeout, ended by cancellation")
     struct Signal {
         /// Far longer than any wake-up may take, even on a loaded two-core machine, and far shorter than the timeouts that must not be waited out.
         static let promptly: Duration = .seconds(10)
         static let longTimeout: Duration = .seconds(30)
 
+        /// Runs `wait` in a task of its own and returns how long it took to return, or nil if it had
+        /// not within `bound`: a lost wake-up (a continuation never resumed) then fails the test
+        /// instead of hanging the run. `cancelAfter` cancels that task after a delay.
+        static func returnTime(bound: Duration = .seconds(45), cancelAfter: Duration? = nil,
+                               _ wait: @escaping @Sendable () async -> Void) async -> Duration? {
+            let (results, sink) = AsyncStream<Duration?>.makeStream()
+            let started = ContinuousClock.now
+            let waiter = Task {
+                await wait()
+                sink.yield(ContinuousClock.now - started)
+            }
+            let limit = Task {
+                try? await Task.sleep(for: bound)
+                sink.yield(nil)
+            }
+            let canceller = cancelAfter.map { delay in
+                Task {
+                    try? await Task.sleep(for: delay)
+                    waiter.cancel()
+                }
+            }
+            defer {
+                limit.cancel()
+                canceller?.cancel()
+                sink.finish()
+            }
+            for await result in results { return result }
+            return nil
+        }
+
         @Test("a wait returns when fire() is called before its timeout, and the generation has moved")
-        func firedBeforeTimeout() async {
+        func firedBeforeTimeout() async throws {
             let signal = ConsoleSignal()
             let seen = signal.generation
-            let started = ContinuousClock.now
             let firing = Task {
                 try? await Task.sleep(for: .milliseconds(200))
                 signal.fire()
             }
-            await signal.wait(since: seen, timeout: Self.longTimeout)
-            let elapsed = ContinuousClock.now - started
+            let elapsed = try #require(await Self.returnTime { await signal.wait(since: seen, timeout: Self.longTimeout) }, "never returned")
             #expect(elapsed < Self.promptly, "woken \(elapsed) after waiting, timeout \(Self.longTimeout)")
             #expect(signal.generation == seen + 1)
             await firing.value
         }
 
         @Test("one fire() wakes every waiter")
-        func wakesAll() async {
+        func wakesAll() async throws {
             let signal = ConsoleSignal()
             let seen = signal.generation
-            let started = ContinuousClock.now
-            let elapsed = await withTaskGroup(of: Duration.self) { group in
-                for _ in 0..<20 {
-                    group.addTask {
-                        await signal.wait(since: seen, timeout: Self.longTimeout)
-                        return ContinuousClock.now - started
-                    }
-                }
-                group.addTask {
-                    try? await Task.sleep(for: .milliseconds(200))
-                    signal.fire()
-                    return .zero
-                }
-                return await group.reduce(into: [Duration]()) { $0.append($1) }
+            let firing = Task {
+                try? await Task.sleep(for: .milliseconds(200))
+                signal.fire()
             }
-            #expect(elapsed.count == 21)
-            #expect(elapsed.allSatisfy { $0 < Self.promptly }, "\(elapsed.max() ?? .zero)")
+            let elapsed = try #require(await Self.returnTime {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<20 { group.addTask { await signal.wait(since: seen, timeout: Self.longTimeout) } }
+                }
+            }, "not every waiter returned")
+            #expect(elapsed < Self.promptly, "the last of 20 waiters woken after \(elapsed)")
+            await firing.value
         }
 
-        @Test("never fired, a wait returns after its timeout, not before")
-        func timesOut() async {
+        @Test("never fired, a wait returns after its timeout, not before; and so does the next one")
+        func timesOut() async throws {
             let signal = ConsoleSignal()
             let timeout: Duration = .milliseconds(300)
-            let started = ContinuousClock.now
-            await signal.wait(since: signal.generation, timeout: timeout)
-            let elapsed = ContinuousClock.now - started
-            #expect(elapsed >= timeout, "returned after \(elapsed)")
-            #expect(elapsed < Self.promptly, "returned after \(elapsed)")
-            #expect(signal.generation == 0)
-            // And again: a timed-out waiter leaves nothing behind that ends the next wait early.
-            let again = ContinuousClock.now
-            await signal.wait(since: signal.generation, timeout: timeout)
-            #expect(ContinuousClock.now - again >= timeout)
+            for round in 1...2 {
+                let elapsed = try #require(await Self.returnTime { await signal.wait(since: signal.generation, timeout: timeout) }, "round \(round)")
+                // A timed-out waiter leaves nothing behind that would end the next wait early.
+                #expect(elapsed >= timeout, "round \(round): returned after \(elapsed)")
+                #expect(elapsed < Self.promptly, "round \(round): returned after \(elapsed)")
+            }
+            #expect(signal.generation == 0, "a timeout is not a fire")
         }
 
         @Test("when the generation already moved past what the caller saw, a wait returns at once")
-        func alreadyMoved() async {
+        func alreadyMoved() async throws {
             let signal = ConsoleSignal()
             let seen = signal.generation
             signal.fire()
             signal.fire()
-            let started = ContinuousClock.now
-            await signal.wait(since: seen, timeout: Self.longTimeout)
-            #expect(ContinuousClock.now - started < Self.promptly)
-            let stale = ContinuousClock.now
-            await signal.wait(since: seen + 1, timeout: Self.longTimeout)
-            #expect(ContinuousClock.now - stale < Self.promptly, "any generation but the current one returns at once")
+            let elapsed = try #require(await Self.returnTime { await signal.wait(since: seen, timeout: Self.longTimeout) })
+            #expect(elapsed < Self.promptly)
+            let stale = try #require(await Self.returnTime { await signal.wait(since: seen + 1, timeout: Self.longTimeout) })
+            #expect(stale < Self.promptly, "any generation but the current one returns at once")
         }
 
         @Test("a waiting task that is cancelled returns without waiting for its timeout")
-        func cancelledWhileWaiting() async {
+        func cancelledWhileWaiting() async throws {
             let signal = ConsoleSignal()
-            let started = ContinuousClock.now
-            let waiter = Task {
+            // The cancel is delayed so that it finds the task waiting; what is measured is the wait's return.
+            let elapsed = try #require(await Self.returnTime(cancelAfter: .milliseconds(200)) {
                 await signal.wait(since: signal.generation, timeout: Self.longTimeout)
-                return ContinuousClock.now - started
-            }
-            try? await Task.sleep(for: .milliseconds(200))  // delays the cancel; what is measured is the wait's return
-            waiter.cancel()
-            let elapsed = await waiter.value
+            }, "never returned")
             #expect(elapsed < Self.promptly, "returned \(elapsed) after starting to wait, timeout \(Self.longTimeout)")
             #expect(signal.generation == 0, "cancellation is not a fire")
         }
 
         @Test("a task already cancelled when it starts to wait returns at once")
-        func cancelledBeforeWaiting() async {
+        func cancelledBeforeWaiting() async throws {
             let signal = ConsoleSignal()
-            let waiter = Task {
-                // Sleeps until cancelled (a sleep that ends early on cancellation, not a fixed wait).
-                try? await Task.sleep(for: Self.longTimeout)
-                let started = ContinuousClock.now
+            let elapsed = try #require(await Self.returnTime {
+                withUnsafeCurrentTask { $0?.cancel() }
                 await signal.wait(since: signal.generation, timeout: Self.longTimeout)
-                return ContinuousClock.now - started
-            }
-            waiter.cancel()
-            let elapsed = await waiter.value
+            }, "never returned")
             #expect(elapsed < Self.promptly, "returned after \(elapsed)")
         }
     }

@@ -222,7 +222,7 @@ struct ConsoleHTTPTests {
         }
     }
 
-    @Test("a wrong password keeps where the login was going: the retried login still lands on the page asked for")
+    @Test("a wrong password, or an expired form, keeps where the login was going: the retried login still lands on the page asked for")
     func failedLoginKeepsNext() async throws {
         try await TestCluster.with { cluster in
             let node = try await cluster.start("node-a")
@@ -235,6 +235,10 @@ struct ConsoleHTTPTests {
             let wrong = try await console.post("/console/login", [("csrf", token), ("next", next), ("username", "admin"), ("password", "typo")],
                                                cookies: [ConsoleRoutes.loginCookie: token])
             #expect(wrong.status == 401)
+            let expired = try await console.post("/console/login", [("csrf", "stale"), ("next", next), ("username", "admin"), ("password", "typo")],
+                                                 cookies: [ConsoleRoutes.loginCookie: token])
+            #expect(expired.status == 403)
+            #expect(expired.hidden("next") == "/console/jobs?state=completed", "after an expired form: \(expired.hidden("next") ?? "none")")
             // The browser submits the form it was given again, with the right password.
             let retryToken = try #require(wrong.setCookie(ConsoleRoutes.loginCookie)?.value)
             #expect(wrong.hidden("next") == "/console/jobs?state=completed", "the re-shown form's next field: \(wrong.hidden("next") ?? "none")")
@@ -525,7 +529,11 @@ struct ConsoleEvent: CustomStringConvertible {
     var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any] }
     var description: String { "event \(name ?? "-") retry \(retry.map(String.init) ?? "-") data \(data.prefix(200))" }
 
+    /// A comment (": keep-alive"), which carries nothing.
+    var isComment = false
+
     init(block: Substring) {
+        isComment = block.hasPrefix(":")
         for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
             if line.hasPrefix("data: ") { data += (data.isEmpty ? "" : "\n") + line.dropFirst(6) }
