@@ -11,7 +11,7 @@ enum ConsoleCharts {
     static func perMinute(_ points: [JobStatsReport.Point], since: Date, minutes: Int) -> [Int] {
         var counts = Array(repeating: 0, count: minutes)
         for point in points {
-            let index = Int(point.minute.timeIntervalSince(since) / 60)
+            let index = Int((point.minute.timeIntervalSince(since) / 60).rounded(.down))
             if counts.indices.contains(index) { counts[index] += point.succeeded + point.failed }
         }
         return counts

@@ -145,9 +145,9 @@ struct ConsoleRoutes {
     /// `next` is where to go after logging in: from the link's query, or kept from the form posted.
     func loginPage(_ request: Request, _ context: Context, error: String? = nil, username: String = "", next posted: String? = nil,
                    status: HTTPResponse.Status = .ok) async throws -> Response {
-        if error == nil, (try? await viewer(request, context)) != nil { return Self.redirect("/console/") }
-        let token = SecretTokens.random()
         let next = Self.safeNext(posted ?? request.uri.queryParameters["next"].map(String.init))
+        if error == nil, (try? await viewer(request, context)) != nil { return Self.redirect(next) }
+        let token = SecretTokens.random()
         var response = render(Content(template: "login", data: ["loginToken": token, "next": next, "username": username], status: status),
                               title: "Log in", section: "", viewer: nil, error: error)
         response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/", secure: true, httpOnly: true, sameSite: .strict))
