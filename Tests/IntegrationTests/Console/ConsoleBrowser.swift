@@ -31,8 +31,10 @@ extension WebDriver {
         return String(footer.split(separator: " ").dropFirst(3).first ?? "")
     }
 
-    func errorText() async throws -> String? {
-        guard let element = try? await find("main .error") else { return nil }
+    /// The page's error, once the page that shows it has loaded (a click may return before the
+    /// answer to the form it posted has arrived).
+    func errorText(timeout: Duration = .seconds(10)) async throws -> String? {
+        guard let element = try? await waitFor("main .error", timeout: timeout) else { return nil }
         return try await element.text()
     }
 

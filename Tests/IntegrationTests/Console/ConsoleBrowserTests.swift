@@ -68,7 +68,7 @@ struct ConsoleBrowserTests {
                     // The dead node: Decommission, confirm, done, audited.
                     try await browser.navigate(to: base + "/console/nodes/\(serving)")
                     try await browser.find("a[href$='/\(serving)/decommission']").click()
-                    #expect(try await browser.find("main form p").text().contains("Decommission \(serving)?"))
+                    #expect(try await browser.waitFor("main form p").text().contains("Decommission \(serving)?"))
                     try await browser.saveScreenshot("console-decommission-confirm.png")
                     try await browser.find("main form button.danger").click()
                     try await browser.wait(timeout: .seconds(10), description: "the decommissioned node's page") {
@@ -214,7 +214,7 @@ struct ConsoleBrowserTests {
 
                     try await browser.navigate(to: base + "/console/agents?tag=web")
                     try await browser.find("a[href='/console/agents/\(agent.agentID.uuidString.lowercased())']").click()
-                    try await browser.find("#argv").type("/bin/sh\n-c\necho first; sleep 1; echo second")
+                    try await browser.waitFor("#argv").type("/bin/sh\n-c\necho first; sleep 1; echo second")
                     try await browser.find("form[action$='/commands'] button").click()
                     try await browser.waitFor("#output")
                     _ = try await browser.execute("window.stewardMarker = 'followed'; return 1")
