@@ -121,6 +121,9 @@ struct AccessControlTests {
                                                          headers: [("Content-Type", "application/x-www-form-urlencoded")])
                     if path == "/console/login" {
                         #expect(answer.status == 403, "the login form without its cookie: \(answer.status)")
+                        // Not a form at all: the login page says what to send, it does not fail.
+                        let json = try await anonymous.raw(.POST, path, body: Data("{}".utf8), headers: [("Content-Type", "application/json")])
+                        #expect(json.status == 415 && json.text.contains("application/x-www-form-urlencoded"), "\(json.status) \(json.text.prefix(200))")
                     } else {
                         let location = answer.headers.first { $0.0.lowercased() == "location" }?.1 ?? ""
                         #expect(answer.status == 303 && location.hasPrefix("/console/login"), "\(route): \(answer.status) \(location)")

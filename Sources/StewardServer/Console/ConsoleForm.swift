@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// A posted `application/x-www-form-urlencoded` form. Fields may repeat; `value` is the first.
 struct ConsoleForm: Sendable {
@@ -11,8 +12,13 @@ struct ConsoleForm: Sendable {
         guard request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true else {
             throw ConsoleAPI.Refusal(status: .unsupportedMediaType, message: "send the form as application/x-www-form-urlencoded")
         }
-        let buffer = try await request.body.collect(upTo: maxSize)
-        return ConsoleForm(encoded: String(buffer: buffer))
+        do {
+            let buffer = try await request.body.collect(upTo: min(maxSize, context.bodyLimit))
+            return ConsoleForm(encoded: String(buffer: buffer))
+        } catch is NIOTooManyBytesError {
+            // Shown on the page, in words, rather than as the API's JSON.
+            throw ConsoleAPI.Refusal(status: .contentTooLarge, message: "the form is larger than the \(min(maxSize, context.bodyLimit)) bytes it may be")
+        }
     }
 
     init(encoded: String) {

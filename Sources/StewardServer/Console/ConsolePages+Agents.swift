@@ -11,9 +11,7 @@ extension ConsoleRoutes {
                 let query = request.uri.queryParameters
                 let tag = query["tag"].map(String.init) ?? "", state = query["state"].map(String.init) ?? ""
                 let agents = try await api.get([AgentInfo].self, APIPath.make("/api/v1/agents", [("tag", tag), ("state", state)]), request, context)
-                let states = ["", "online", "offline", "revoked"].map {
-                    ["value": $0, "label": $0.isEmpty ? "any" : $0, "selected": $0 == state] as [String: Any]
-                }
+                let states = Self.options(["", "online", "offline", "revoked"], selected: state)
                 return Content(template: "agents", data: [
                     "agents": agents.map(agentData), "tag": tag, "states": states, "canOperate": viewer.atLeast(.operator),
                 ])

@@ -11,9 +11,7 @@ extension ConsoleRoutes {
                 let state = query["state"].map(String.init) ?? "", kind = query["kind"].map(String.init) ?? ""
                 let path = APIPath.make("/api/v1/jobs", [("state", state), ("kind", kind), ("before", query["before"].map(String.init)), ("limit", "50")])
                 let list = try await api.get(JobList.self, path, request, context)
-                let states = ([""] + JobState.allCases.map(\.rawValue)).map {
-                    ["value": $0, "label": $0.isEmpty ? "any" : $0, "selected": $0 == state] as [String: Any]
-                }
+                let states = Self.options([""] + JobState.allCases.map(\.rawValue), selected: state)
                 let jobs = list.jobs.map { job -> [String: Any] in
                     [
                         "id": job.id, "kind": job.kind, "state": job.state.rawValue, "node": job.node ?? "", "attempt": job.attempt,

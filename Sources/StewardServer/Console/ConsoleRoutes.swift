@@ -122,6 +122,11 @@ struct ConsoleRoutes {
         }
     }
 
+    /// A filter's `<option>`s: the empty value reads "any".
+    static func options(_ values: [String], selected: String) -> [[String: Any]] {
+        values.map { ["value": $0, "label": $0.isEmpty ? "any" : $0, "selected": $0 == selected] }
+    }
+
     static func explain(_ refusal: ConsoleAPI.Refusal) -> String {
         switch refusal.status {
         case .forbidden where refusal.message.contains("CSRF"):
@@ -155,7 +160,12 @@ struct ConsoleRoutes {
     }
 
     func login(_ request: Request, _ context: Context) async throws -> Response {
-        let form = try await ConsoleForm.read(request, context)
+        let form: ConsoleForm
+        do {
+            form = try await ConsoleForm.read(request, context)
+        } catch let refusal as ConsoleAPI.Refusal {
+            return try await loginPage(request, context, error: Self.explain(refusal), status: refusal.status)
+        }
         let username = form.trimmed("username") ?? ""
         guard let cookie = request.cookies[Self.loginCookie]?.value, SecretTokens.constantTimeEquals(cookie, form.csrf) else {
             return try await loginPage(request, context, error: "The login form expired. Please try again.", username: username,
@@ -176,8 +186,8 @@ struct ConsoleRoutes {
     }
 
     func logout(_ request: Request, _ context: Context) async throws -> Response {
-        let form = try await ConsoleForm.read(request, context)
         do {
+            let form = try await ConsoleForm.read(request, context)
             let answer = try await api.send(.post, "/api/v1/auth/logout", body: nil, csrf: form.csrf, request, context)
             var response = Self.redirect("/console/login")
             for cookie in answer.headers[values: .setCookie] { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }

@@ -4,16 +4,20 @@ import Mustache
 /// them. `{{x}}` is HTML-escaped; `{{{x}}}` is used only for HTML the console made itself (SVG,
 /// times, other templates). Every control has a label or an accessible name.
 enum ConsoleTemplates {
-    static let library: MustacheLibrary = {
+    /// The templates that parse, and why any did not. The unit tests parse every one; should one
+    /// still fail, its pages say so instead of the node stopping.
+    static let library: (templates: MustacheLibrary, failures: [String: String]) = {
         var library = MustacheLibrary()
+        var failures: [String: String] = [:]
         for (name, text) in all {
-            do { try library.register(text, named: name) } catch { fatalError("console template \(name) does not parse: \(error)") }
+            do { try library.register(text, named: name) } catch { failures[name] = "\(error)" }
         }
-        return library
+        return (library, failures)
     }()
 
     static func render(_ name: String, _ data: [String: Any]) -> String {
-        library.render(data, withTemplate: name) ?? "template \(name) is missing"
+        if let failure = library.failures[name] { return "<p class=\"error\">console template \(name) does not parse: \(ConsoleCharts.escape(failure))</p>" }
+        return library.templates.render(data, withTemplate: name) ?? "<p class=\"error\">console template \(name) is missing</p>"
     }
 
     static let csrfField = #"<input type="hidden" name="csrf" value="{{csrf}}">"#
