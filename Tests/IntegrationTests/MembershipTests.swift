@@ -143,7 +143,10 @@ struct MembershipTests {
             #expect(try await admin.audit(action: "node.decommission").first?.actor == "admin")
             try await expectRefused(cluster, "node-b", saying: "node node-b was decommissioned; to bring it back, start it with --rejoin")
             _ = try await cluster.start("node-b", arguments: ["--rejoin"])
-            #expect(try await state(of: "node-b", via: admin)?.stateCode == .online)
+            // The node list may be a quarter second old (NodeStatusSnapshot).
+            try await waitFor("node-b online again, through node-a", timeout: .seconds(5)) {
+                try await state(of: "node-b", via: admin)?.stateCode == .online
+            }
         }
     }
 
