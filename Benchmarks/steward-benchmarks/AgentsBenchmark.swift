@@ -26,6 +26,8 @@ struct AgentsBenchmark: AsyncParsableCommand {
     @Option(help: "Simulated agents, all connected to node A first.") var agents = 10_000
     @Option(help: "Command round trips to time (through node C, for agents on node B).") var commands = 300
     @Option(help: "The server binary (default: the release build).") var binary: String?
+    @Option(help: "Seconds to keep node A's connections open after measuring its memory, to inspect the process (gdb, heaptrack).")
+    var hold = 0
 
     func run() async throws {
         guard let server = binary ?? Binaries.release("steward-server") else {
@@ -63,6 +65,10 @@ struct AgentsBenchmark: AsyncParsableCommand {
             print(String(format: "connected to node A     %6d held (node A's own count) in %.1f s; node RSS %.0f MB → %.0f MB", held, connectTime,
                          Double(before) / 1e6, Double(after) / 1e6))
             print(String(format: "memory per connection   %6.1f KB (RSS delta / connections; target ≤ 30 KB)", perConnection / 1024))
+            if hold > 0 {
+                print("holding node A (pid \(nodes[0].pid)) with its connections for \(hold) s")
+                try await Task.sleep(for: .seconds(hold))
+            }
 
             // The storm: node A dies with every agent on it.
             let states = StateWatch(clients: [cluster.client(nodes[1], token: admin.token), cluster.client(nodes[2], token: admin.token)])
@@ -78,7 +84,8 @@ struct AgentsBenchmark: AsyncParsableCommand {
             print(String(format: "reconnect storm         %6d agents back on nodes B and C in %.1f s after SIGKILL of A (target < 30 s)", agents, storm))
             print("                        B holds \(placed["node-b"] ?? 0), C holds \(placed["node-c"] ?? 0); "
                   + (refusedWork.isEmpty ? "neither left online on the way" : "NOT ONLINE on the way: \(refusedWork.joined(separator: ", "))"))
-            print("                        \(fleet.refusedUpgrades) upgrades refused (accept rate), \(fleet.failedConnects) connects failed, all retried")
+            print("                        \(fleet.failedConnects) attempts failed (most closed before TLS, over a node's accept rate), "
+                  + "\(fleet.refusedUpgrades) upgrades refused, all retried")
 
             // Round trips: stored through node C for agents held by node B.
             let viaC = cluster.client(nodes[2], token: admin.token)
@@ -194,23 +201,25 @@ final class SimulatedFleet: Sendable {
 
     func live(_ identity: TestAgentIdentity, firstURL: String, logger: Logger) async {
         guard let tls = try? identity.tls else { return }
-        let nodes = Mutex<[String]>([])
+        let nodes = Shared<[String]>([])
         var current = firstURL
         var attempt = 0
         var settings = WebSocketClientConfiguration()
         settings.maxFrameSize = 64 * 1024
         settings.autoPing = .enabled(timePeriod: .seconds(10))
         while !Task.isCancelled {
-            let wasWelcomed = Atomic<Bool>(false)
-            do {
-                try await WebSocketClient.connect(url: current, configuration: settings, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
+            let wasWelcomed = Shared(false)
+            // Like steward-agent: an attempt not welcomed within 30 s is given up (the client library has no deadline of its own).
+            let url = current, configuration = settings
+            let attemptTask = Task {
+                try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
                     try await outbound.writeTextMessage(try AgentMessage.hello(.init(agentID: identity.agentID, agentVersion: "bench")).encoded())
                     for try await message in inbound.messages(maxSize: 64 * 1024) {
                         guard case .text(let text) = message, let decoded = try? AgentMessage.decode(text) else { continue }
                         switch decoded {
                         case .welcome(let welcome):
-                            nodes.withLock { $0 = welcome.nodes.map(\.url) }
-                            wasWelcomed.store(true, ordering: .relaxed)
+                            nodes.value.withLock { $0 = welcome.nodes.map(\.url) }
+                            wasWelcomed.value.withLock { $0 = true }
                             self.welcomed.add(1, ordering: .relaxed)
                         case .command(let command):
                             let now = Date()
@@ -222,15 +231,30 @@ final class SimulatedFleet: Sendable {
                         }
                     }
                 }
+            }
+            let watchdog = Task {
+                try await Task.sleep(for: .seconds(30))
+                if !wasWelcomed.value.withLock({ $0 }) { attemptTask.cancel() }
+            }
+            do {
+                _ = try await withTaskCancellationHandler { try await attemptTask.value } onCancel: { attemptTask.cancel() }
+                watchdog.cancel()
             } catch {
+                watchdog.cancel()
                 if "\(error)".contains("upgrade") { refused.add(1, ordering: .relaxed) } else { failed.add(1, ordering: .relaxed) }
             }
             if Task.isCancelled { return }
-            attempt = wasWelcomed.load(ordering: .relaxed) ? 0 : attempt + 1
-            let others = nodes.withLock { $0 }.filter { $0 != current }
+            attempt = wasWelcomed.value.withLock { $0 } ? 0 : attempt + 1
+            let others = nodes.value.withLock { $0 }.filter { $0 != current }
             current = others.randomElement() ?? current
             let bound = min(5000, 250 * pow(2, Double(min(attempt, 16))))
             try? await Task.sleep(for: .milliseconds(Int64(Double.random(in: 0...bound))))
         }
     }
+}
+
+/// A value shared between an attempt's tasks.
+final class Shared<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
 }

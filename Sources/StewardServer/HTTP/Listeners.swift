@@ -53,7 +53,8 @@ struct Listeners {
         let webSocket = Application(
             router: router(for: .webSocket),
             server: .guardedWebSocket(router: router(for: .webSocket), configuration: .init(http1: http1, ws: webSocketConfiguration),
-                                      tls: agentContext, limits: limits, counters: counters[2]),
+                                      tls: agentContext, limits: limits, counters: counters[2],
+                                      admission: runtime.agentAccepts),
             configuration: .init(address: .hostname(address, port: configuration.webSocketPort), serverName: "Steward", backlog: 4096,
                                  availableConnectionsDelegate: MaximumAvailableConnections(listeners.webSocketMaxConnections)),
             logger: logger.withListener(.webSocket))

@@ -11,6 +11,7 @@ final class ListenerCounters: Sendable {
     private let headers = Atomic<Int>(0)
     private let bodies = Atomic<Int>(0)
     private let refused = Atomic<Int>(0)
+    private let overRate = Atomic<Int>(0)
 
     init(listener: Listener) { self.listener = listener }
 
@@ -18,16 +19,18 @@ final class ListenerCounters: Sendable {
     func headersTimedOut() { headers.add(1, ordering: .relaxed) }
     func bodyTimedOut() { bodies.add(1, ordering: .relaxed) }
     func requestRefused() { refused.add(1, ordering: .relaxed) }
+    func overAcceptRate() { overRate.add(1, ordering: .relaxed) }
 
     struct Snapshot: Equatable {
-        var handshakes = 0, headers = 0, bodies = 0, refused = 0
+        var handshakes = 0, headers = 0, bodies = 0, refused = 0, overRate = 0
         var isEmpty: Bool { self == Snapshot() }
     }
 
     /// The counts since the last call.
     func take() -> Snapshot {
         Snapshot(handshakes: handshakes.exchange(0, ordering: .relaxed), headers: headers.exchange(0, ordering: .relaxed),
-                 bodies: bodies.exchange(0, ordering: .relaxed), refused: refused.exchange(0, ordering: .relaxed))
+                 bodies: bodies.exchange(0, ordering: .relaxed), refused: refused.exchange(0, ordering: .relaxed),
+                 overRate: overRate.exchange(0, ordering: .relaxed))
     }
 }
 
@@ -56,6 +59,7 @@ struct ListenerCountersReporter: Service {
             if seen.headers > 0 { parts.append("\(seen.headers) connections that sent no complete request headers within \(limits.header)") }
             if seen.bodies > 0 { parts.append("\(seen.bodies) request bodies not received within \(limits.body)") }
             if seen.refused > 0 { parts.append("\(seen.refused) malformed or oversized requests") }
+            if seen.overRate > 0 { parts.append("\(seen.overRate) new connections over the accept rate") }
             logger.warning("\(counter.listener.rawValue) port, last minute: closed \(parts.joined(separator: ", "))",
                            metadata: ["listener": "\(counter.listener.rawValue)"])
         }

@@ -43,7 +43,6 @@ struct AgentSocketRoutes {
             guard runtime.acceptsWork else {
                 return try await refuse("not-online", "this node is \(runtime.state.display); connect to another node")
             }
-            guard runtime.agentAccepts.take() else { return try await refuse("busy", "too many agents connecting at once; retry shortly") }
             let admission = try await AgentRepository(logger: runtime.logger)
                 .admission(agentID: presented.agentID, certificateSerial: presented.serial, on: runtime.database)
             switch admission {

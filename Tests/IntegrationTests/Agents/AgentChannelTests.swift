@@ -124,6 +124,28 @@ struct AgentChannelTests {
         }
     }
 
+    @Test("a burst past the accept rate: the connections over it are closed before any TLS work, and agents are welcomed again once it refills")
+    func acceptRate() async throws {
+        try await TestCluster.with { cluster in
+            let node = try await cluster.start("node-a", extra: ["server.websocket.accept.rate": "4"])
+            let agent = try await TestAgentIdentity.enroll(admin: try await cluster.adminClient(node), name: "storm")
+            try await Task.sleep(for: .seconds(1))  // the bucket full again (four a second) after any earlier connection
+            // Twelve at once, none sending a byte: an admitted one waits for its TLS hello (10 s), one over the rate is closed now.
+            let burst = try SlowClients.open(12, port: node.webSocketPort, sending: [])
+            try await waitFor("the connections over the rate closed") { burst.filter(\.isClosedByPeer).count >= 7 }
+            try await Task.sleep(for: .milliseconds(500))  // a connection wrongly closed late would show by now
+            let admitted = burst.filter { !$0.isClosedByPeer }.count
+            #expect((4...5).contains(admitted), "\(admitted) of 12 kept open at 4 a second (one more may have refilled meanwhile)")
+            try await Task.sleep(for: .seconds(1))
+            let messages = try await WebSocketProbe.exchange(url: node.webSocketURL + AgentProtocol.path, identity: agent, send: [agent.hello],
+                                                             expecting: 1)
+            guard case .welcome = try AgentMessage.decode(messages[0]) else {
+                Issue.record("not welcomed after the rate refilled: \(messages)")
+                return
+            }
+        }
+    }
+
     static func selfSigned(as genuine: TestAgentIdentity) throws -> TestAgentIdentity {
         let key = P256.Signing.PrivateKey()
         let name = try DistinguishedName { CommonName(genuine.agentID.uuidString.lowercased()) }
