@@ -91,18 +91,27 @@ struct AgentsBenchmark: AsyncParsableCommand {
             let viaC = cluster.client(nodes[2], token: admin.token)
             let onB = try await viaC.agents(tag: nil, state: "online").filter { $0.connectedNode == "node-b" }.map(\.id)
             var latencies: [Double] = []
+            var unanswered: [String] = []
             for index in 0..<commands {
                 let target = onB[index % onB.count]
                 let started = ContinuousClock.now
                 let command = try await viaC.runCommand(on: target, .init(argv: ["/bin/true"]))
-                while try await !viaC.command(command.id).isFinished { try await Task.sleep(for: .milliseconds(1)) }
-                latencies.append((ContinuousClock.now - started).inSeconds * 1000)
+                var finished = false
+                while !finished, ContinuousClock.now - started < .seconds(10) {
+                    finished = try await viaC.command(command.id).isFinished
+                    if !finished { try await Task.sleep(for: .milliseconds(1)) }
+                }
+                if finished { latencies.append((ContinuousClock.now - started).inSeconds * 1000) } else { unanswered.append("\(command.id) for \(target)") }
             }
             latencies.sort()
-            print(String(format: "command round trip      p50 %.1f ms, p99 %.1f ms (%d commands: POST through C, agent on B, result stored, read through C)",
-                         latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)], commands))
+            if !latencies.isEmpty {
+                print(String(format: "command round trip      p50 %.1f ms, p99 %.1f ms (%d commands: POST through C, agent on B, result stored, read through C)",
+                             latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.count))
+            }
+            if !unanswered.isEmpty { print("                        NOT FINISHED within 10 s: \(unanswered.count): \(unanswered.prefix(5).joined(separator: ", "))") }
+            print("                        \(fleet.abandonedAttempts) attempts given up unwelcomed after 30 s")
             fleet.stop()
-            if !refusedWork.isEmpty { throw ExitCode(1) }
+            if !refusedWork.isEmpty || !unanswered.isEmpty { throw ExitCode(1) }
         }
     }
 
@@ -170,16 +179,20 @@ actor StateWatch {
 /// The simulated agents: each a task with a real TLS WebSocket connection, reconnecting like `steward-agent`.
 final class SimulatedFleet: Sendable {
     let identities: [TestAgentIdentity]
-    private let welcomed = Atomic<Int>(0)
+    /// The agents welcomed on a channel that is still open (since the last reset): an agent that
+    /// moves on after a welcome is counted once, and again only when welcomed elsewhere.
+    private let connected = Mutex<Set<UUID>>([])
     private let refused = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
+    private let abandoned = Atomic<Int>(0)
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     init(identities: [TestAgentIdentity]) { self.identities = identities }
 
     var refusedUpgrades: Int { refused.load(ordering: .relaxed) }
     var failedConnects: Int { failed.load(ordering: .relaxed) }
-    func resetWelcomes() { welcomed.store(0, ordering: .relaxed) }
+    var abandonedAttempts: Int { abandoned.load(ordering: .relaxed) }
+    func resetWelcomes() { connected.withLock { $0.removeAll() } }
 
     func start(firstURL: String) {
         let logger = Logger(label: "bench.agent")
@@ -193,8 +206,10 @@ final class SimulatedFleet: Sendable {
 
     func waitUntilWelcomed(_ count: Int, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
-        while welcomed.load(ordering: .relaxed) < count {
-            guard ContinuousClock.now < deadline else { throw HarnessError("only \(welcomed.load(ordering: .relaxed)) of \(count) agents welcomed within \(timeout)") }
+        while connected.withLock({ $0.count }) < count {
+            guard ContinuousClock.now < deadline else {
+                throw HarnessError("only \(connected.withLock { $0.count }) of \(count) agents welcomed within \(timeout)")
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
@@ -220,7 +235,7 @@ final class SimulatedFleet: Sendable {
                         case .welcome(let welcome):
                             nodes.value.withLock { $0 = welcome.nodes.map(\.url) }
                             wasWelcomed.value.withLock { $0 = true }
-                            self.welcomed.add(1, ordering: .relaxed)
+                            _ = self.connected.withLock { $0.insert(identity.agentID) }
                         case .command(let command):
                             let now = Date()
                             try await outbound.writeTextMessage(try AgentMessage.result(.init(
@@ -234,7 +249,10 @@ final class SimulatedFleet: Sendable {
             }
             let watchdog = Task {
                 try await Task.sleep(for: .seconds(30))
-                if !wasWelcomed.value.withLock({ $0 }) { attemptTask.cancel() }
+                if !wasWelcomed.value.withLock({ $0 }) {
+                    self.abandoned.add(1, ordering: .relaxed)
+                    attemptTask.cancel()
+                }
             }
             do {
                 _ = try await withTaskCancellationHandler { try await attemptTask.value } onCancel: { attemptTask.cancel() }
@@ -243,6 +261,7 @@ final class SimulatedFleet: Sendable {
                 watchdog.cancel()
                 if "\(error)".contains("upgrade") { refused.add(1, ordering: .relaxed) } else { failed.add(1, ordering: .relaxed) }
             }
+            _ = connected.withLock { $0.remove(identity.agentID) }
             if Task.isCancelled { return }
             attempt = wasWelcomed.value.withLock { $0 } ? 0 : attempt + 1
             let others = nodes.value.withLock { $0 }.filter { $0 != current }

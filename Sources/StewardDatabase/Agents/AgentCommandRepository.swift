@@ -79,8 +79,11 @@ public struct AgentCommandRepository: Sendable {
     }
 
     /// The commands to send to an agent now, marked sent. `reconnected`: also those sent before and
-    /// not finished (the agent answers a command it ran already with its stored result).
-    public func takeDeliverable(agentID: UUID, reconnected: Bool, on runner: some QueryRunner) async throws -> [AgentCommandInfo] {
+    /// not finished (the agent answers a command it ran already with its stored result). Only while
+    /// this node incarnation holds the agent's channel: a channel left open here after the agent
+    /// connected elsewhere (its socket not yet found dead) must not take the agent's commands.
+    public func takeDeliverable(agentID: UUID, node: UUID, incarnation: Int64, reconnected: Bool,
+                                on runner: some QueryRunner) async throws -> [AgentCommandInfo] {
         try await runner.run("""
             UPDATE agent_commands SET state = 'expired', finished_at = now()
             WHERE agent_id = \(agentID) AND state = 'queued' AND expires_at <= now()
@@ -91,6 +94,8 @@ public struct AgentCommandRepository: Sendable {
                                       sent_at = coalesce(sent_at, now()), deliveries = deliveries + 1
             WHERE command_id IN (SELECT command_id FROM agent_commands
                                  WHERE agent_id = \(agentID) AND state = ANY(\(states)) ORDER BY created_at LIMIT 100)
+              AND EXISTS (SELECT 1 FROM agents WHERE agent_id = \(agentID) AND state = 'online'
+                                                 AND connected_node = \(node) AND connected_incarnation = \(incarnation))
             RETURNING \(unescaped: Self.columns)
             """, logger: logger).map(Self.decode).sorted { $0.createdAt < $1.createdAt }
     }

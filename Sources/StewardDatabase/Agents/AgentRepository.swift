@@ -155,6 +155,14 @@ public struct AgentRepository: Sendable {
             """, logger: logger)
     }
 
+    /// Whether this node incarnation holds the agent's channel (false once the agent connected elsewhere).
+    public func holds(_ agentID: UUID, node: UUID, incarnation: Int64, on runner: some QueryRunner) async throws -> Bool {
+        try await !runner.run("""
+            SELECT 1 FROM agents
+            WHERE agent_id = \(agentID) AND state = 'online' AND connected_node = \(node) AND connected_incarnation = \(incarnation)
+            """, logger: logger).isEmpty
+    }
+
     /// Refreshes `last_seen` of the agents this node incarnation holds.
     public func touch(node: UUID, incarnation: Int64, agents: [UUID], on runner: some QueryRunner) async throws {
         guard !agents.isEmpty else { return }

@@ -27,7 +27,19 @@ struct AgentDelivery {
     func deliver(to session: AgentSession, reconnected: Bool) async {
         let repository = AgentCommandRepository(logger: logger)
         do {
-            for command in try await repository.takeDeliverable(agentID: session.agentID, reconnected: reconnected, on: runtime.database) {
+            let node = runtime.nodeID.uuid, incarnation = runtime.membership.incarnation.value
+            let deliverable = try await repository.takeDeliverable(agentID: session.agentID, node: node, incarnation: incarnation,
+                                                                   reconnected: reconnected, on: runtime.database)
+            // Told of a command and given none: the agent may have connected to another node, and this
+            // channel be one it left whose socket is not yet found dead. Closed, it cannot mislead again.
+            if deliverable.isEmpty, !reconnected,
+               try await !AgentRepository(logger: logger).holds(session.agentID, node: node, incarnation: incarnation, on: runtime.database) {
+                logger.notice("agent \(session.name) is connected to another node: closing the channel it left here",
+                              metadata: ["agent": "\(session.agentID)"])
+                session.close(with: .reconnect(.init(reason: "this agent is connected to another node", afterMilliseconds: 0)), code: .goingAway)
+                return
+            }
+            for command in deliverable {
                 do {
                     session.send(.command(try await delivery(of: command)))
                 } catch let missing as MissingSecret {

@@ -67,7 +67,8 @@ struct AgentChannelTests {
             #expect(forgedAnswer == nil)
             _ = try await admin.revokeAgent(genuine.agentID)
             // An agent the CA signed is told why, in an error and a close frame, before any work.
-            let revoked = try await WebSocketProbe.exchange(url: url, identity: genuine, send: [genuine.hello], expecting: 1, timeout: .seconds(5))
+            // The probe's normal 30 s: an answer is due, and 5 s ran out once with twenty agent tests at a time.
+            let revoked = try await WebSocketProbe.exchange(url: url, identity: genuine, send: [genuine.hello], expecting: 1)
             guard case .error(let error) = try AgentMessage.decode(try #require(revoked.first)) else { Issue.record("\(revoked)"); return }
             #expect(error.code == "revoked" && error.fatal)
             try await waitFor("the revocation in the log") { node.output.contains("agent upgrade refused: agent \(genuine.agentID) is revoked") }
@@ -143,6 +144,43 @@ struct AgentChannelTests {
                 Issue.record("not welcomed after the rate refilled: \(messages)")
                 return
             }
+        }
+    }
+
+    @Test("a channel an agent left open on one node takes none of its commands: each reaches the agent where it is connected now")
+    func leftChannel() async throws {
+        try await TestCluster.with { cluster in
+            let a = try await cluster.start("node-a")
+            let b = try await cluster.start("node-b")
+            let admin = try await cluster.adminClient(a)
+            let identity = try await TestAgentIdentity.enroll(admin: admin, name: "mover")
+            // Welcomed by node-b, then silent (a socket nobody has found dead yet); then connected to node-a.
+            let left = try await TestAgentChannel.open(url: b.webSocketURL + AgentProtocol.path, identity: identity, .silent)
+            let current = try await TestAgentChannel.open(url: a.webSocketURL + AgentProtocol.path, identity: identity, .answering)
+            defer { left.close(); current.close() }
+            try await waitFor("the agent shown on node-a") { try await admin.agent(identity.agentID).connectedNode == "node-a" }
+            // Both nodes hear of a command; node-a paused, node-b hears it first. Taken by the left
+            // channel, it would be marked sent and never reach the agent (node-a sends only queued ones).
+            let viaB = cluster.client(b, token: admin.token)
+            a.signal(SIGSTOP)
+            let first = try await viaB.runCommand(on: identity.agentID, .init(argv: ["/bin/true"]))
+            do {
+                try await waitFor("node-b deciding about the command") {
+                    if b.output.contains("agent mover is connected to another node: closing the channel it left here") { return true }
+                    return try await viaB.command(first.id).state != "queued"
+                }
+            } catch {
+                a.signal(SIGCONT)
+                throw error
+            }
+            a.signal(SIGCONT)
+            try await waitFor("command \(first.id) finished", timeout: .seconds(10)) { try await admin.command(first.id).isFinished }
+            #expect(b.output.contains("agent mover is connected to another node: closing the channel it left here"))
+            for _ in 0..<3 {
+                let command = try await viaB.runCommand(on: identity.agentID, .init(argv: ["/bin/true"]))
+                try await waitFor("command \(command.id) finished", timeout: .seconds(10)) { try await admin.command(command.id).isFinished }
+            }
+            #expect(current.commandsAnswered == 4)
         }
     }
 

@@ -192,7 +192,7 @@ extension AgentFailoverTests {
                 let identity = try Self.identity(agentID: agent.agentID, certificate: oldCertificate,
                                                  key: String(contentsOfFile: old.key, encoding: .utf8), ca: agent.folder)
                 let refused = try await WebSocketProbe.exchange(url: node.webSocketURL + "/ws/agent", identity: identity, send: [identity.hello],
-                                                                expecting: 1, timeout: .seconds(5))
+                                                                expecting: 1)
                 #expect(refused.first?.contains(#""code":"replaced-certificate""#) == true, "the certificate it renewed from still works: \(refused)")
                 try await waitFor("the refusal in the log") { node.output.contains("presented a certificate that is no longer its own") }
             } cleanup: {
