@@ -24,6 +24,8 @@ public final class DatabasePool: QueryRunner, Sendable {
 
     /// Connections in use by this node's requests right now.
     public var inUse: Int { gate.inUse }
+    /// The pool's connections (`database.pool.size`).
+    public var size: Int { gate.capacity }
 
     func acquire() async throws {
         let size = gate.capacity, wait = acquireTimeout

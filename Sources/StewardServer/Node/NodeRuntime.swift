@@ -17,6 +17,12 @@ public final class NodeRuntime: Sendable {
     public let membership: NodeMembership
     public let settings: LiveSettings
     public let database: DatabasePool
+    /// The agent channel's share of the pool, half of it: a reconnect storm's admissions wait
+    /// there, not ahead of API requests and jobs in the pool's own queue.
+    public let agentDatabase: PoolShare
+    /// How long agent work waits for that share: longer than the pool's own wait, because an
+    /// admission that fails costs the agent a new TLS handshake, and the node another.
+    static let agentDatabaseWait: Duration = .seconds(10)
     public let logger: Logger
     private let inFlight = Atomic<Int>(0)
     let agents = AgentSessions()
@@ -47,6 +53,7 @@ public final class NodeRuntime: Sendable {
         self.membership = membership
         self.settings = settings
         self.database = database
+        agentDatabase = PoolShare(of: database, permits: database.size / 2, acquireTimeout: Self.agentDatabaseWait, purpose: "the agent channel")
         self.devices = DeviceCookies(key: deviceKey)
         self.logger = logger
         let authCache = self.authCache, nodeStatuses = self.nodeStatuses

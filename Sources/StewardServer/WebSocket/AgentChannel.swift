@@ -36,7 +36,7 @@ struct AgentChannel {
         }
         guard try await agents.markOnline(session.agentID, node: runtime.nodeID.uuid, incarnation: incarnation,
                                           agentVersion: String(hello.agentVersion.prefix(64)), certificateSerial: session.certificateSerial,
-                                          on: runtime.database) else {
+                                          on: runtime.agentDatabase) else {
             fail(.init(code: "revoked", message: "this agent is revoked", fatal: true))
             await writer.value
             return
@@ -52,7 +52,7 @@ struct AgentChannel {
             logger.debug("agent \(session.name) channel ended: \(error)")
         }
         if runtime.agents.unregister(session) {
-            try? await agents.markOffline(session.agentID, node: runtime.nodeID.uuid, incarnation: incarnation, on: runtime.database)
+            try? await agents.markOffline(session.agentID, node: runtime.nodeID.uuid, incarnation: incarnation, on: runtime.agentDatabase)
             logger.info("agent \(session.name) disconnected", metadata: ["agent": "\(session.agentID)"])
         }
         session.finish()
@@ -142,7 +142,7 @@ struct AgentChannel {
     }
 
     func handle(_ message: AgentMessage) async throws {
-        let agent = session.agentID, database = runtime.database
+        let agent = session.agentID, database = runtime.agentDatabase
         switch message {
         case .started(let started):
             try await commands.markStarted(started.commandID, agentID: agent, at: started.startedAt, on: database)

@@ -29,11 +29,11 @@ struct AgentDelivery {
         do {
             let node = runtime.nodeID.uuid, incarnation = runtime.membership.incarnation.value
             let deliverable = try await repository.takeDeliverable(agentID: session.agentID, node: node, incarnation: incarnation,
-                                                                   reconnected: reconnected, on: runtime.database)
+                                                                   reconnected: reconnected, on: runtime.agentDatabase)
             // Told of a command and given none: the agent may have connected to another node, and this
             // channel be one it left whose socket is not yet found dead. Closed, it cannot mislead again.
             if deliverable.isEmpty, !reconnected,
-               try await !AgentRepository(logger: logger).holds(session.agentID, node: node, incarnation: incarnation, on: runtime.database) {
+               try await !AgentRepository(logger: logger).holds(session.agentID, node: node, incarnation: incarnation, on: runtime.agentDatabase) {
                 logger.notice("agent \(session.name) is connected to another node: closing the channel it left here",
                               metadata: ["agent": "\(session.agentID)"])
                 session.close(with: .reconnect(.init(reason: "this agent is connected to another node", afterMilliseconds: 0)), code: .goingAway)
@@ -45,10 +45,10 @@ struct AgentDelivery {
                 } catch let missing as MissingSecret {
                     _ = try await repository.finish(command.id, agentID: command.agentID, state: "refused", exitCode: nil, startedAt: nil,
                                                     finishedAt: Date(), message: "secret \(missing.name) does not exist", chunks: 0,
-                                                    on: runtime.database)
+                                                    on: runtime.agentDatabase)
                 }
             }
-            for id in try await repository.cancelsRequested(agentID: session.agentID, on: runtime.database) {
+            for id in try await repository.cancelsRequested(agentID: session.agentID, on: runtime.agentDatabase) {
                 session.send(.cancel(.init(commandID: id)))
             }
         } catch {

@@ -18,7 +18,7 @@ struct AgentPresence: Service {
                 guard !connected.isEmpty, !Task.isCancelled else { continue }
                 do {
                     try await agents.touch(node: runtime.nodeID.uuid, incarnation: runtime.membership.incarnation.value, agents: connected,
-                                           on: runtime.database)
+                                           on: runtime.agentDatabase)
                 } catch {
                     runtime.logger.debug("could not refresh the agents' last seen: \(error)")
                 }

@@ -44,7 +44,7 @@ struct AgentSocketRoutes {
                 return try await refuse("not-online", "this node is \(runtime.state.display); connect to another node")
             }
             let admission = try await AgentRepository(logger: runtime.logger)
-                .admission(agentID: presented.agentID, certificateSerial: presented.serial, on: runtime.database)
+                .admission(agentID: presented.agentID, certificateSerial: presented.serial, on: runtime.agentDatabase)
             switch admission {
             case .admitted(let name):
                 let channel = AgentChannel(runtime: runtime, session: AgentSession(agentID: presented.agentID, name: name, certificateSerial: presented.serial),

@@ -226,15 +226,16 @@ struct JobBehaviourTests {
         }
     }
 
-    /// Five jobs, each enqueued when the last one is done, all picked up within 300 ms: with a
-    /// 60 s poll only a notification explains it.
+    /// Five jobs, each enqueued when the last one is done, all picked up within 3 s: with a 60 s
+    /// poll only a notification explains it. (Unloaded, a pickup takes milliseconds; the bound is
+    /// loose because the suite's parallel phase shares two cores with dozens of nodes: 300 ms failed there.)
     static func expectQuickPickups(_ cluster: TestCluster, _ admin: StewardClient, label: String) async throws {
         for index in 0..<5 {
             let enqueuedAt = ContinuousClock.now
             let job = try await admin.enqueueJob(recordJob("wake-\(label)-\(index)"))
             try await waitFor("job \(job.id) started", timeout: .seconds(5)) { !cluster.executionLog.starts(of: job.id).isEmpty }
             let pickup = ContinuousClock.now - enqueuedAt
-            #expect(pickup < .milliseconds(300), "\(label): job \(index) waited \(pickup)")
+            #expect(pickup < .seconds(3), "\(label): job \(index) waited \(pickup)")
             try await waitFor("job \(job.id) completed", timeout: .seconds(5)) { try await admin.job(job.id).state == .completed }
         }
     }
