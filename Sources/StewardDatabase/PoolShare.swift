@@ -24,6 +24,7 @@ public final class PoolShare: QueryRunner, Sendable {
     /// The share's connections in use right now.
     public var inUse: Int { gate.inUse }
 
+    @discardableResult
     public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
         let capacity = gate.capacity, wait = acquireTimeout, purpose = self.purpose
         try await gate.acquire(timeout: wait, timedOut: DatabaseError(.busy,
