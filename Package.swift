@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
@@ -39,7 +40,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
-        .target(name: "StewardModel"),
+        .target(name: "StewardModel", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "StewardConfiguration", dependencies: ["StewardModel"]),
         .target(name: "StewardAppData", dependencies: ["StewardModel", "StewardConfiguration", crypto,
                                                       .product(name: "NIOPosix", package: "swift-nio")]),
@@ -51,7 +52,8 @@ let package = Package(
         ]),
         .target(name: "StewardKeys", dependencies: ["StewardModel", "StewardAppData", crypto, x509,
                                                   .product(name: "SwiftASN1", package: "swift-asn1")]),
-        .target(name: "StewardDatabase", dependencies: ["StewardModel", "StewardConfiguration", postgres, logging, crypto, lifecycle]),
+        .target(name: "StewardDatabase", dependencies: ["StewardModel", "StewardConfiguration", postgres, logging, crypto, lifecycle,
+                                                       .product(name: "NIOPosix", package: "swift-nio")]),
         .target(name: "StewardAgentProtocol", dependencies: ["StewardModel"]),
         .target(name: "StewardCluster", dependencies: [
             "StewardModel", "StewardConfiguration", "StewardAppData", "StewardDatabase", "StewardKeys", logging, postgres, lifecycle, crypto,

@@ -73,7 +73,8 @@ struct AgentsBenchmark: AsyncParsableCommand {
             // The storm: node A dies with every agent on it.
             let states = StateWatch(clients: [cluster.client(nodes[1], token: admin.token), cluster.client(nodes[2], token: admin.token)])
             let watching = Task { await states.watch() }
-            fleet.resetWelcomes()
+            let onA = fleet.welcomed(by: "node-a")
+            fleet.resetWelcomes(of: "node-a")
             let killed = ContinuousClock.now
             await nodes[0].kill9()
             try await fleet.waitUntilWelcomed(agents, timeout: .seconds(300))
@@ -81,7 +82,8 @@ struct AgentsBenchmark: AsyncParsableCommand {
             watching.cancel()
             let refusedWork = await states.notOnline
             let placed = try await admin.agentCounts(via: cluster.client(nodes[1], token: admin.token))
-            print(String(format: "reconnect storm         %6d agents back on nodes B and C in %.1f s after SIGKILL of A (target < 30 s)", agents, storm))
+            print(String(format: "reconnect storm         %6d agents (all of node A's; %d were elsewhere already) back on nodes B and C in %.1f s after SIGKILL of A (target < 30 s)",
+                         onA, agents - onA, storm))
             print("                        B holds \(placed["node-b"] ?? 0), C holds \(placed["node-c"] ?? 0); "
                   + (refusedWork.isEmpty ? "neither left online on the way" : "NOT ONLINE on the way: \(refusedWork.joined(separator: ", "))"))
             print("                        \(fleet.failedConnects) attempts failed (most closed before TLS, over a node's accept rate), "
@@ -109,7 +111,8 @@ struct AgentsBenchmark: AsyncParsableCommand {
                              latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)], latencies.count))
             }
             if !unanswered.isEmpty { print("                        NOT FINISHED within 10 s: \(unanswered.count): \(unanswered.prefix(5).joined(separator: ", "))") }
-            print("                        \(fleet.abandonedAttempts) attempts given up unwelcomed after 30 s")
+            print("                        \(fleet.abandonedAttempts) attempts given up unwelcomed after 30 s "
+                  + "(\(fleet.abandonedAfterUpgrade) of them upgraded to WebSocket, the rest stuck in TCP, TLS or the upgrade)")
             fleet.stop()
             if !refusedWork.isEmpty || !unanswered.isEmpty { throw ExitCode(1) }
         }
@@ -181,10 +184,11 @@ final class SimulatedFleet: Sendable {
     let identities: [TestAgentIdentity]
     /// The agents welcomed on a channel that is still open (since the last reset): an agent that
     /// moves on after a welcome is counted once, and again only when welcomed elsewhere.
-    private let connected = Mutex<Set<UUID>>([])
+    private let connected = Mutex<[UUID: String]>([:])  // agent → the node that welcomed it
     private let refused = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
     private let abandoned = Atomic<Int>(0)
+    private let abandonedUpgraded = Atomic<Int>(0)
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     init(identities: [TestAgentIdentity]) { self.identities = identities }
@@ -192,7 +196,12 @@ final class SimulatedFleet: Sendable {
     var refusedUpgrades: Int { refused.load(ordering: .relaxed) }
     var failedConnects: Int { failed.load(ordering: .relaxed) }
     var abandonedAttempts: Int { abandoned.load(ordering: .relaxed) }
-    func resetWelcomes() { connected.withLock { $0.removeAll() } }
+    /// Of those, the attempts the node had upgraded (it had the hello, it owed a welcome).
+    var abandonedAfterUpgrade: Int { abandonedUpgraded.load(ordering: .relaxed) }
+    /// Forgets the welcomes of `node`'s agents: they count again once another node welcomes them.
+    func resetWelcomes(of node: String) { connected.withLock { $0 = $0.filter { $0.value != node } } }
+    /// The agents welcomed by `node` and still on it.
+    func welcomed(by node: String) -> Int { connected.withLock { $0.values.count { $0 == node } } }
 
     func start(firstURL: String) {
         let logger = Logger(label: "bench.agent")
@@ -204,11 +213,19 @@ final class SimulatedFleet: Sendable {
 
     func stop() { for task in tasks.withLock({ $0 }) { task.cancel() } }
 
+    /// Waits until `count` agents are welcomed, printing how many are every 5 s (a storm's curve).
     func waitUntilWelcomed(_ count: Int, timeout: Duration) async throws {
-        let deadline = ContinuousClock.now + timeout
+        let start = ContinuousClock.now, deadline = start + timeout
+        var nextReport = start + .seconds(5)
         while connected.withLock({ $0.count }) < count {
-            guard ContinuousClock.now < deadline else {
+            let now = ContinuousClock.now
+            guard now < deadline else {
                 throw HarnessError("only \(connected.withLock { $0.count }) of \(count) agents welcomed within \(timeout)")
+            }
+            if now >= nextReport {
+                print(String(format: "                        %5.0f s: %6d welcomed, %6d attempts failed, %5d given up", (now - start).inSeconds,
+                             connected.withLock { $0.count }, failedConnects, abandonedAttempts))
+                nextReport += .seconds(5)
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -223,11 +240,12 @@ final class SimulatedFleet: Sendable {
         settings.maxFrameSize = 64 * 1024
         settings.autoPing = .enabled(timePeriod: .seconds(10))
         while !Task.isCancelled {
-            let wasWelcomed = Shared(false)
+            let wasWelcomed = Shared(false), wasUpgraded = Shared(false)
             // Like steward-agent: an attempt not welcomed within 30 s is given up (the client library has no deadline of its own).
             let url = current, configuration = settings
             let attemptTask = Task {
                 try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
+                    wasUpgraded.value.withLock { $0 = true }
                     try await outbound.writeTextMessage(try AgentMessage.hello(.init(agentID: identity.agentID, agentVersion: "bench")).encoded())
                     for try await message in inbound.messages(maxSize: 64 * 1024) {
                         guard case .text(let text) = message, let decoded = try? AgentMessage.decode(text) else { continue }
@@ -235,7 +253,7 @@ final class SimulatedFleet: Sendable {
                         case .welcome(let welcome):
                             nodes.value.withLock { $0 = welcome.nodes.map(\.url) }
                             wasWelcomed.value.withLock { $0 = true }
-                            _ = self.connected.withLock { $0.insert(identity.agentID) }
+                            self.connected.withLock { $0[identity.agentID] = welcome.nodeName }
                         case .command(let command):
                             let now = Date()
                             try await outbound.writeTextMessage(try AgentMessage.result(.init(
@@ -251,6 +269,7 @@ final class SimulatedFleet: Sendable {
                 try await Task.sleep(for: .seconds(30))
                 if !wasWelcomed.value.withLock({ $0 }) {
                     self.abandoned.add(1, ordering: .relaxed)
+                    if wasUpgraded.value.withLock({ $0 }) { self.abandonedUpgraded.add(1, ordering: .relaxed) }
                     attemptTask.cancel()
                 }
             }
@@ -261,7 +280,7 @@ final class SimulatedFleet: Sendable {
                 watchdog.cancel()
                 if "\(error)".contains("upgrade") { refused.add(1, ordering: .relaxed) } else { failed.add(1, ordering: .relaxed) }
             }
-            _ = connected.withLock { $0.remove(identity.agentID) }
+            _ = connected.withLock { $0.removeValue(forKey: identity.agentID) }
             if Task.isCancelled { return }
             attempt = wasWelcomed.value.withLock { $0 } ? 0 : attempt + 1
             let others = nodes.value.withLock { $0 }.filter { $0 != current }

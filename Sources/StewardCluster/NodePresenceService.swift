@@ -19,13 +19,18 @@ public struct NodePresenceService: Service {
     var membership: NodeMembership { runtime.membership }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            var failing = false
-            while !Task.isCancelled {
-                failing = await beat(failing: failing)
-                try? await membership.clock.sleep(for: Self.jittered(runtime.settings.current.heartbeatInterval))
+        // At high priority: in a reconnect storm thousands of default-priority jobs (handshakes,
+        // admissions) wait for the same few threads, and a heartbeat queued behind them misses the lease.
+        let beating = Task(priority: .high) {
+            await cancelWhenGracefulShutdown {
+                var failing = false
+                while !Task.isCancelled {
+                    failing = await beat(failing: failing)
+                    try? await membership.clock.sleep(for: Self.jittered(runtime.settings.current.heartbeatInterval))
+                }
             }
         }
+        await withTaskCancellationHandler { await beating.value } onCancel: { beating.cancel() }
     }
 
     /// Up to a tenth early, never late: nodes that started together drift apart instead of beating in step.

@@ -71,7 +71,8 @@ public struct DatabaseConnector: Sendable {
 
     /// A single connection: for start-up, where a clear error beats the pool's silent retrying,
     /// and for LISTEN, which needs a connection of its own.
-    public func connect(logger: Logger) async throws(DatabaseError) -> PostgresConnection {
+    /// On `eventLoop` when given (the heartbeat's own thread), else on the shared loops.
+    public func connect(on eventLoop: (any EventLoop)? = nil, logger: Logger) async throws(DatabaseError) -> PostgresConnection {
         do {
             let tls: PostgresConnection.Configuration.TLS
             switch (configuration.tls, try clientTLS()) {
@@ -84,7 +85,8 @@ public struct DatabaseConnector: Sendable {
                 password: configuration.password?.value, database: configuration.database, tls: tls)
             connection.options.connectTimeout = .milliseconds(configuration.connectTimeout.inMilliseconds)
             connection.options.additionalStartupParameters = startupParameters
-            return try await PostgresConnection.connect(configuration: connection, id: 1, logger: logger)
+            return try await PostgresConnection.connect(on: eventLoop ?? PostgresConnection.defaultEventLoopGroup.any(),
+                                                        configuration: connection, id: 1, logger: logger)
         } catch {
             throw describe(error)
         }

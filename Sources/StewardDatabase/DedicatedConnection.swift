@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOPosix
 import PostgresNIO
 
 /// One connection kept for one purpose (the heartbeat, LISTEN, the leader), outside the pool, so that
@@ -17,12 +19,22 @@ public actor DedicatedConnection {
     private var connecting: Task<PostgresConnection, any Error>?
     private var isClosedForGood = false
 
-    public init(connector: DatabaseConnector, purpose: String, logger: Logger, sessionSettings: [String] = []) {
+    /// The event loop the connection lives on: its own thread for the heartbeat, else a shared one.
+    let eventLoop: (any EventLoop)?
+
+    public init(connector: DatabaseConnector, purpose: String, logger: Logger, sessionSettings: [String] = [],
+                eventLoop: (any EventLoop)? = nil) {
         self.connector = connector
         self.purpose = purpose
         self.logger = logger
         self.sessionSettings = sessionSettings
+        self.eventLoop = eventLoop
     }
+
+    /// A thread of its own for the connection that keeps the node's lease: in a reconnect storm the
+    /// shared event loops spend seconds on TLS handshakes, and a heartbeat answer read behind them
+    /// arrives after the lease ran out.
+    public static let ownThread: any EventLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
 
     /// Runs `body` on the connection within `limit` (connecting included).
     public func run<T: Sendable>(_ limit: Duration, _ what: String,
@@ -50,8 +62,8 @@ public actor DedicatedConnection {
         if let connection, !connection.isClosed { return connection }
         if isClosedForGood { throw DatabaseError(.unreachable, "the \(purpose) connection is closed (the node is stopping)") }
         if let connecting { return try await connecting.value }
-        let task = Task { [connector, logger, sessionSettings] in
-            let fresh = try await connector.connect(logger: logger)
+        let task = Task { [connector, logger, sessionSettings, eventLoop] in
+            let fresh = try await connector.connect(on: eventLoop, logger: logger)
             do {
                 for statement in sessionSettings { try await fresh.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
             } catch {

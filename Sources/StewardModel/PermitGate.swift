@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// A counting semaphore whose waiters give up after a deadline, first come first served.
@@ -6,12 +7,14 @@ import Synchronization
 /// (the caller answers 503 with Retry-After) instead of a pile of requests that never return.
 /// Urgent waiters (say, a login from a device that has logged in before) are served before the others.
 /// Written by hand: none of the listed packages has an async semaphore with a timeout.
+/// Every step is O(1): a reconnect storm queues thousands of waiters here (the agent channel's
+/// share of the pool). A waiter that gives up leaves its id in the queue, skipped when reached.
 public final class PermitGate: Sendable {
     private struct State {
         var available: Int
         var waiting: [UInt64: CheckedContinuation<Void, any Error>] = [:]
-        var order: [UInt64] = []
-        var urgentOrder: [UInt64] = []
+        var order = Deque<UInt64>()
+        var urgentOrder = Deque<UInt64>()
         var nextID: UInt64 = 0
     }
 
@@ -26,7 +29,7 @@ public final class PermitGate: Sendable {
     /// Waits for a permit at most `timeout`; throws `timedOut` after it, or `CancellationError`.
     public func acquire(timeout: Duration, urgent: Bool = false, timedOut: @autoclosure @escaping @Sendable () -> any Error) async throws {
         let id: UInt64? = state.withLock { state in
-            if state.available > 0, state.order.isEmpty, state.urgentOrder.isEmpty {
+            if state.available > 0, state.waiting.isEmpty {
                 state.available -= 1
                 return nil
             }
@@ -56,8 +59,10 @@ public final class PermitGate: Sendable {
     func giveUp(_ id: UInt64, with error: any Error) {
         let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
             guard let continuation = state.waiting.removeValue(forKey: id) else { return nil }
-            state.order.removeAll { $0 == id }
-            state.urgentOrder.removeAll { $0 == id }
+            if state.waiting.isEmpty {
+                state.order.removeAll()
+                state.urgentOrder.removeAll()
+            }
             return continuation
         }
         continuation?.resume(throwing: error)
@@ -66,8 +71,7 @@ public final class PermitGate: Sendable {
     /// Returns a permit: to the longest waiter, if any.
     public func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-            while !state.urgentOrder.isEmpty || !state.order.isEmpty {
-                let id = state.urgentOrder.isEmpty ? state.order.removeFirst() : state.urgentOrder.removeFirst()
+            while let id = state.urgentOrder.popFirst() ?? state.order.popFirst() {
                 if let continuation = state.waiting.removeValue(forKey: id) { return continuation }
             }
             state.available += 1

@@ -70,4 +70,33 @@ struct PermitGateTests {
         gate.release()
         #expect(gate.inUse == 0)
     }
+
+    @Test("waiters that left are skipped: the permit goes to the next one still waiting, in order")
+    func skipsThoseWhoLeft() async throws {
+        let gate = PermitGate(permits: 1)
+        try await gate.acquire(timeout: .seconds(5), timedOut: Busy())
+        let order = Order()
+        func waiter(_ name: String) -> Task<Void, any Error> {
+            Task {
+                try await gate.acquire(timeout: .seconds(30), timedOut: Busy())
+                order.append(name)
+                gate.release()
+            }
+        }
+        let first = waiter("first")
+        while gate.waitingCount < 1 { await Task.yield() }
+        let leaving = (0..<500).map { _ in Task { try await gate.acquire(timeout: .seconds(30), timedOut: Busy()) } }
+        while gate.waitingCount < 501 { await Task.yield() }
+        let last = waiter("last")
+        while gate.waitingCount < 502 { await Task.yield() }
+        for task in leaving { task.cancel() }
+        while gate.waitingCount > 2 { await Task.yield() }
+        gate.release()
+        try await first.value
+        try await last.value
+        #expect(order.names.withLock { $0 } == ["first", "last"])
+        #expect(gate.inUse == 0)
+        try await gate.acquire(timeout: .milliseconds(100), timedOut: Busy())
+        #expect(gate.inUse == 1, "a free permit is taken at once once everyone who waited has left")
+    }
 }

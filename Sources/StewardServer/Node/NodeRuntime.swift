@@ -17,9 +17,13 @@ public final class NodeRuntime: Sendable {
     public let membership: NodeMembership
     public let settings: LiveSettings
     public let database: DatabasePool
-    /// The agent channel's share of the pool, half of it: a reconnect storm's admissions wait
-    /// there, not ahead of API requests and jobs in the pool's own queue.
+    /// The agent channel's share of the pool (`agentShare(of:)`): a reconnect storm's admissions
+    /// wait there, not ahead of API requests and jobs in the pool's own queue.
     public let agentDatabase: PoolShare
+    /// All but a fifth of the pool (at least 2 left, at least 1 taken). Half was too little: in the
+    /// 10,000-agent benchmark's storm (docs/performance.md) admissions then queued past their 10 s
+    /// wait, agents retried, and the node holding them fell behind and lost its lease.
+    static func agentShare(of poolSize: Int) -> Int { max(1, poolSize - max(2, poolSize / 5)) }
     /// How long agent work waits for that share: longer than the pool's own wait, because an
     /// admission that fails costs the agent a new TLS handshake, and the node another.
     static let agentDatabaseWait: Duration = .seconds(10)
@@ -53,7 +57,8 @@ public final class NodeRuntime: Sendable {
         self.membership = membership
         self.settings = settings
         self.database = database
-        agentDatabase = PoolShare(of: database, permits: database.size / 2, acquireTimeout: Self.agentDatabaseWait, purpose: "the agent channel")
+        agentDatabase = PoolShare(of: database, permits: Self.agentShare(of: database.size), acquireTimeout: Self.agentDatabaseWait,
+                                  purpose: "the agent channel")
         self.devices = DeviceCookies(key: deviceKey)
         self.logger = logger
         let authCache = self.authCache, nodeStatuses = self.nodeStatuses

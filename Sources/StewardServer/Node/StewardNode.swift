@@ -84,7 +84,8 @@ public struct StewardNode {
         let settings = LiveSettings(joined.settings, version: joined.settingsVersion)
         let runtime = NodeRuntime(configuration: configuration, membership: membership, settings: settings, database: pool,
                                   connector: connector, deviceKey: joined.deviceKey, keys: keys, logger: logger)
-        let heartbeatConnection = DedicatedConnection(connector: connector, purpose: "heartbeat", logger: databaseLogger)
+        let heartbeatConnection = DedicatedConnection(connector: connector, purpose: "heartbeat", logger: databaseLogger,
+                                                  eventLoop: DedicatedConnection.ownThread)
         let presence = MembershipRuntime(
             membership: membership, settings: settings, connection: heartbeatConnection,
             appDataDirectory: configuration.appDataDirectory, logger: logger, figures: { runtime.figures },
